@@ -1,0 +1,256 @@
+//! French communes, departments and regions, from Etalab's administrative-division
+//! data (see `data/SOURCE.md`). Parsed once, on first use, from tables embedded in
+//! the binary.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::slug::slugify;
+
+const COMMUNES_TSV: &str = include_str!("../data/communes.tsv");
+const DEPARTEMENTS_TSV: &str = include_str!("../data/departements.tsv");
+const REGIONS_TSV: &str = include_str!("../data/regions.tsv");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// URL slug, e.g. `bretagne`.
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Region code; empty for overseas collectivities outside any region.
+    pub region: &'static str,
+    /// URL slug, e.g. `29-finistere`.
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commune {
+    /// INSEE code, e.g. `29178`.
+    pub insee: &'static str,
+    pub name: &'static str,
+    pub department: &'static str,
+    pub postcodes: Vec<&'static str>,
+    pub population: u32,
+    /// URL slug, unique across France, e.g. `ploudalmezeau-29`.
+    pub slug: String,
+}
+
+/// Every commune, department and region, with look-up indexes.
+#[derive(Debug)]
+pub struct Geography {
+    regions: Vec<Region>,
+    departments: Vec<Department>,
+    communes: Vec<Commune>,
+    by_insee: HashMap<&'static str, usize>,
+    by_postcode: HashMap<&'static str, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
+    by_slug: HashMap<String, usize>,
+}
+
+/// The geography of France, loaded on first call.
+pub fn geography() -> &'static Geography {
+    static GEOGRAPHY: OnceLock<Geography> = OnceLock::new();
+    GEOGRAPHY.get_or_init(Geography::load)
+}
+
+/// The key names are compared by: accents, case and punctuation folded, so that
+/// "saint-etienne", "Saint Étienne" and "SAINT-ÉTIENNE" meet.
+pub fn name_key(name: &str) -> String {
+    slugify(name).replace('-', " ")
+}
+
+fn columns(line: &str) -> impl Iterator<Item = &str> {
+    line.split('\t')
+}
+
+impl Geography {
+    fn load() -> Self {
+        let regions: Vec<Region> = REGIONS_TSV
+            .lines()
+            .map(|line| {
+                let mut cols = columns(line);
+                let code = cols.next().unwrap_or_default();
+                let name = cols.next().unwrap_or_default();
+                Region { code, name, slug: slugify(name) }
+            })
+            .collect();
+        let departments: Vec<Department> = DEPARTEMENTS_TSV
+            .lines()
+            .map(|line| {
+                let mut cols = columns(line);
+                let code = cols.next().unwrap_or_default();
+                let name = cols.next().unwrap_or_default();
+                let region = cols.next().unwrap_or_default();
+                Department { code, name, region, slug: format!("{}-{}", code.to_lowercase(), slugify(name)) }
+            })
+            .collect();
+        let mut communes: Vec<Commune> = COMMUNES_TSV
+            .lines()
+            .map(|line| {
+                let mut cols = columns(line);
+                let insee = cols.next().unwrap_or_default();
+                let name = cols.next().unwrap_or_default();
+                let department = cols.next().unwrap_or_default();
+                let postcodes = cols.next().unwrap_or_default().split_whitespace().collect();
+                let population = cols.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                let slug = format!("{}-{}", slugify(name), department.to_lowercase());
+                Commune { insee, name, department, postcodes, population, slug }
+            })
+            .collect();
+        // Two communes of one department with the same name would share a slug: such
+        // homonyms take their INSEE code instead, which never changes meaning.
+        let mut slug_count: HashMap<String, usize> = HashMap::new();
+        for commune in &communes {
+            *slug_count.entry(commune.slug.clone()).or_default() += 1;
+        }
+        for commune in &mut communes {
+            if slug_count.get(&commune.slug).copied().unwrap_or(0) > 1 {
+                commune.slug = format!("{}-{}", slugify(commune.name), commune.insee.to_lowercase());
+            }
+        }
+        let mut by_insee = HashMap::with_capacity(communes.len());
+        let mut by_postcode: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_slug = HashMap::with_capacity(communes.len());
+        for (index, commune) in communes.iter().enumerate() {
+            by_insee.insert(commune.insee, index);
+            by_slug.insert(commune.slug.clone(), index);
+            by_name.entry(name_key(commune.name)).or_default().push(index);
+            for postcode in &commune.postcodes {
+                by_postcode.entry(postcode).or_default().push(index);
+            }
+        }
+        // Biggest commune first: "75001" or "Saint-Denis" should offer the likeliest first.
+        for indexes in by_postcode.values_mut().chain(by_name.values_mut()) {
+            indexes.sort_by(|&a, &b| communes[b].population.cmp(&communes[a].population).then(a.cmp(&b)));
+        }
+        Geography { regions, departments, communes, by_insee, by_postcode, by_name, by_slug }
+    }
+
+    pub fn communes(&self) -> &[Commune] {
+        &self.communes
+    }
+
+    pub fn departments(&self) -> &[Department] {
+        &self.departments
+    }
+
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    pub fn commune(&self, insee: &str) -> Option<&Commune> {
+        self.by_insee.get(insee).map(|&i| &self.communes[i])
+    }
+
+    pub fn commune_by_slug(&self, slug: &str) -> Option<&Commune> {
+        self.by_slug.get(slug).map(|&i| &self.communes[i])
+    }
+
+    pub fn department(&self, code: &str) -> Option<&Department> {
+        self.departments
+            .binary_search_by(|d| d.code.cmp(code))
+            .ok()
+            .map(|i| &self.departments[i])
+    }
+
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.code == code)
+    }
+
+    /// The department's region, if it belongs to one.
+    pub fn region_of(&self, department: &str) -> Option<&Region> {
+        self.department(department).and_then(|d| self.region(d.region))
+    }
+
+    /// Every commune a postcode serves, the most populous first.
+    pub fn by_postcode(&self, postcode: &str) -> Vec<&Commune> {
+        self.indexed(self.by_postcode.get(postcode.trim()))
+    }
+
+    /// Communes with this name (case, accents and punctuation ignored), the most
+    /// populous first; `department` narrows homonyms down.
+    pub fn by_name(&self, name: &str, department: Option<&str>) -> Vec<&Commune> {
+        let mut found = self.indexed(self.by_name.get(&name_key(name)));
+        if let Some(department) = department {
+            found.retain(|c| c.department.eq_ignore_ascii_case(department));
+        }
+        found
+    }
+
+    fn indexed(&self, indexes: Option<&Vec<usize>>) -> Vec<&Commune> {
+        indexes.map(|list| list.iter().map(|&i| &self.communes[i]).collect()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn can_load_every_commune_department_and_region() {
+        let geo = geography();
+        assert!(geo.communes().len() > 34_000, "{}", geo.communes().len());
+        assert_eq!(geo.departments().len(), 109);
+        assert!(geo.regions().len() >= 18);
+        let slugs: std::collections::HashSet<_> = geo.communes().iter().map(|c| &c.slug).collect();
+        assert_eq!(slugs.len(), geo.communes().len(), "commune slugs collide");
+    }
+
+    #[test]
+    fn can_find_a_commune_by_insee_code_and_slug() {
+        let geo = geography();
+        let commune = geo.commune("29178").expect("Ploudalmézeau");
+        assert_eq!(commune.name, "Ploudalmézeau");
+        assert_eq!(commune.slug, "ploudalmezeau-29");
+        assert_eq!(geo.commune_by_slug("ploudalmezeau-29"), Some(commune));
+        assert_eq!(geo.department("29").map(|d| d.slug.as_str()), Some("29-finistere"));
+        assert_eq!(geo.region_of("29").map(|r| r.name), Some("Bretagne"));
+    }
+
+    #[test]
+    fn big_city_postcodes_map_to_the_city() {
+        let geo = geography();
+        for (postcode, city) in [("75011", "Paris"), ("13008", "Marseille"), ("69003", "Lyon")] {
+            let found = geo.by_postcode(postcode);
+            assert_eq!(found.first().map(|c| c.name), Some(city), "{postcode}");
+        }
+    }
+
+    #[test]
+    fn a_postcode_may_serve_several_communes() {
+        let found = geography().by_postcode("29830");
+        assert!(found.len() > 1, "{found:?}");
+        assert!(found.iter().any(|c| c.name == "Ploudalmézeau"));
+    }
+
+    #[test]
+    fn names_ignore_case_and_accents_and_homonyms_narrow_by_department() {
+        let geo = geography();
+        let found = geo.by_name("PLOUDALMEZEAU", None);
+        assert_eq!(found.len(), 1);
+        let saint_denis = geo.by_name("saint denis", None);
+        assert!(saint_denis.len() > 1, "Saint-Denis has homonyms");
+        let reunion = geo.by_name("Saint-Denis", Some("974"));
+        assert_eq!(reunion.len(), 1);
+        assert_eq!(reunion[0].insee, "97411");
+    }
+
+    #[test]
+    fn corsica_and_overseas_are_there() {
+        let geo = geography();
+        assert_eq!(geo.commune("2A004").map(|c| c.name), Some("Ajaccio"));
+        assert_eq!(geo.commune("2B033").map(|c| c.name), Some("Bastia"));
+        assert_eq!(geo.department("2A").map(|d| d.slug.as_str()), Some("2a-corse-du-sud"));
+        for (department, commune) in [("971", "97105"), ("972", "97209"), ("973", "97302"), ("974", "97411"), ("976", "97611")] {
+            assert_eq!(geo.commune(commune).map(|c| c.department), Some(department));
+            assert!(geo.region_of(department).is_some(), "{department} has a region");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The embedded store: one SQLite file in WAL mode, synchronous writes, so that an
+//! acknowledged write survives a crash of the process.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use ulid::Ulid;
+
+use crate::model::{Offer, Status};
+use crate::store::{Changes, Store, StoreError};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE offers (
+        id TEXT PRIMARY KEY NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX offers_status ON offers (status, id);
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        offer_id TEXT NOT NULL
+    ) STRICT;",
+)];
+
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(error: serde_json::Error) -> Self {
+        StoreError::Backend(format!("corrupt offer record: {error}"))
+    }
+}
+
+fn encode(offer: &Offer) -> Result<String, StoreError> {
+    Ok(serde_json::to_string(offer)?)
+}
+
+fn decode(data: &str) -> Result<Offer, StoreError> {
+    Ok(serde_json::from_str(data)?)
+}
+
+fn record_change(tx: &rusqlite::Transaction, id: Ulid) -> Result<(), StoreError> {
+    tx.execute("INSERT INTO changes (offer_id) VALUES (?1)", params![id.to_string()])?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: PathBuf) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut connection = Connection::open(&path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut connection)
+            .map_err(|e| StoreError::Backend(format!("schema migration failed: {e}")))?;
+        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) })
+    }
+
+    /// Runs `work` on the connection off the async runtime's threads.
+    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection.lock().map_err(|_| StoreError::Backend("store lock poisoned".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create(&self, offer: &Offer) -> Result<(), StoreError> {
+        let offer = offer.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let inserted = tx.execute(
+                "INSERT INTO offers (id, status, version, data) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+                params![offer.id.to_string(), offer.status.as_str(), offer.version, encode(&offer)?],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::AlreadyExists(offer.id));
+            }
+            record_change(&tx, offer.id)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(&self, id: Ulid) -> Result<Option<Offer>, StoreError> {
+        self.run(move |conn| {
+            let data: Option<String> = conn
+                .query_row("SELECT data FROM offers WHERE id = ?1", params![id.to_string()], |row| row.get(0))
+                .optional()?;
+            data.as_deref().map(decode).transpose()
+        })
+        .await
+    }
+
+    async fn update(&self, offer: &Offer) -> Result<Offer, StoreError> {
+        let mut offer = offer.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let stored: Option<u64> = tx
+                .query_row("SELECT version FROM offers WHERE id = ?1", params![offer.id.to_string()], |row| row.get(0))
+                .optional()?;
+            match stored {
+                None => return Err(StoreError::NotFound(offer.id)),
+                Some(stored) if stored != offer.version => {
+                    return Err(StoreError::VersionConflict { id: offer.id, expected: offer.version, stored });
+                }
+                Some(_) => {}
+            }
+            offer.version += 1;
+            tx.execute(
+                "UPDATE offers SET status = ?2, version = ?3, data = ?4 WHERE id = ?1",
+                params![offer.id.to_string(), offer.status.as_str(), offer.version, encode(&offer)?],
+            )?;
+            record_change(&tx, offer.id)?;
+            tx.commit()?;
+            Ok(offer)
+        })
+        .await
+    }
+
+    async fn list(&self, status: Option<Status>) -> Result<Vec<Offer>, StoreError> {
+        self.run(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT data FROM offers WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map(params![status.map(Status::as_str)], |row| row.get::<_, String>(0))?;
+            rows.map(|row| decode(&row?)).collect()
+        })
+        .await
+    }
+
+    async fn delete(&self, id: Ulid) -> Result<bool, StoreError> {
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let deleted = tx.execute("DELETE FROM offers WHERE id = ?1", params![id.to_string()])? > 0;
+            if deleted {
+                record_change(&tx, id)?;
+            }
+            tx.commit()?;
+            Ok(deleted)
+        })
+        .await
+    }
+
+    async fn import(&self, offers: &[Offer]) -> Result<(), StoreError> {
+        let offers = offers.to_vec();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut upsert = tx.prepare(
+                    "INSERT INTO offers (id, status, version, data) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, version = excluded.version, data = excluded.data",
+                )?;
+                let mut change = tx.prepare("INSERT INTO changes (offer_id) VALUES (?1)")?;
+                for offer in &offers {
+                    let id = offer.id.to_string();
+                    upsert.execute(params![id, offer.status.as_str(), offer.version, encode(offer)?])?;
+                    change.execute(params![id])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn changes_since(&self, cursor: u64) -> Result<Changes, StoreError> {
+        self.run(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT offer_id, MAX(seq) AS last FROM changes WHERE seq > ?1 GROUP BY offer_id ORDER BY last",
+            )?;
+            let rows = statement.query_map(params![cursor], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?)))?;
+            let mut changes = Changes { ids: Vec::new(), cursor };
+            for row in rows {
+                let (id, seq) = row?;
+                let id = Ulid::from_string(&id).map_err(|e| StoreError::Backend(format!("bad id in change feed: {e}")))?;
+                changes.ids.push(id);
+                changes.cursor = changes.cursor.max(seq);
+            }
+            Ok(changes)
+        })
+        .await
+    }
+}

@@ -1,0 +1,66 @@
+//! Where offers live: the `Store` trait, and how a store URL picks a backend.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ulid::Ulid;
+
+use crate::model::{Offer, Status};
+use crate::sqlite::SqliteStore;
+
+/// The default embedded store, relative to the working directory.
+pub const DEFAULT_STORE_URL: &str = "sqlite://data/entraide.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("offer {0} already exists")]
+    AlreadyExists(Ulid),
+    #[error("offer {0} not found")]
+    NotFound(Ulid),
+    /// The offer changed since it was read: the write was refused, nothing was lost.
+    #[error("offer {id} was changed meanwhile (expected version {expected}, stored {stored})")]
+    VersionConflict { id: Ulid, expected: u64, stored: u64 },
+    #[error("unsupported store URL {0:?}: use sqlite://PATH")]
+    BadUrl(String),
+    #[error("store failure: {0}")]
+    Backend(String),
+}
+
+/// Offers whose stored state changed after a cursor, and the cursor to ask from next.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Changes {
+    /// Each changed offer once, in the order of its latest change.
+    pub ids: Vec<Ulid>,
+    pub cursor: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a new offer; refused if its id exists.
+    async fn create(&self, offer: &Offer) -> Result<(), StoreError>;
+    async fn get(&self, id: Ulid) -> Result<Option<Offer>, StoreError>;
+    /// Writes `offer` if the stored version is still `offer.version`, and returns it
+    /// as stored, with its version bumped.
+    async fn update(&self, offer: &Offer) -> Result<Offer, StoreError>;
+    /// Every offer with this status (or every offer), in id order.
+    async fn list(&self, status: Option<Status>) -> Result<Vec<Offer>, StoreError>;
+    /// Erases an offer for good; `false` if there was none.
+    async fn delete(&self, id: Ulid) -> Result<bool, StoreError>;
+    /// Writes offers exactly as given (restore, demo data), all or none.
+    async fn import(&self, offers: &[Offer]) -> Result<(), StoreError>;
+    /// What changed after `cursor` (0: since the beginning).
+    async fn changes_since(&self, cursor: u64) -> Result<Changes, StoreError>;
+
+    async fn list_published(&self) -> Result<Vec<Offer>, StoreError> {
+        self.list(Some(Status::Published)).await
+    }
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing).
+pub fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) if !path.is_empty() => Ok(Arc::new(SqliteStore::open(PathBuf::from(path))?)),
+        _ => Err(StoreError::BadUrl(url.to_owned())),
+    }
+}

@@ -1,0 +1,132 @@
+//! The store contract, run against the embedded SQLite store (and, later, every
+//! other backend), plus crash durability of the SQLite file.
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use offers::demo::demo_offers;
+use offers::{Status, Store, StoreError, open_store};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z").unwrap().to_utc()
+}
+
+fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+    open_store(&format!("sqlite://{}", dir.path().join("nested/entraide.db").display())).unwrap()
+}
+
+async fn store_contract(store: Arc<dyn Store>) {
+    let offers = demo_offers(30, 3, now()).unwrap();
+    let first = &offers[0];
+
+    // create / get / duplicate
+    store.create(first).await.unwrap();
+    assert_eq!(store.get(first.id).await.unwrap().as_ref(), Some(first));
+    assert!(matches!(store.create(first).await, Err(StoreError::AlreadyExists(_))));
+
+    // update with version check
+    let mut edited = first.clone();
+    edited.title = "Un tout nouveau titre pour l'annonce".into();
+    let stored = store.update(&edited).await.unwrap();
+    assert_eq!(stored.version, first.version + 1);
+    assert_eq!(store.get(first.id).await.unwrap().unwrap().title, edited.title);
+    let stale = store.update(&edited).await;
+    assert!(
+        matches!(stale, Err(StoreError::VersionConflict { expected, stored, .. }) if expected == first.version && stored == first.version + 1),
+        "a stale write is refused: {stale:?}"
+    );
+    assert_eq!(store.get(first.id).await.unwrap().unwrap().version, stored.version, "nothing lost");
+
+    // import, list, list by status
+    let cursor = store.changes_since(0).await.unwrap().cursor;
+    store.import(&offers[1..]).await.unwrap();
+    let all = store.list(None).await.unwrap();
+    assert_eq!(all.len(), offers.len());
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "id order");
+    let published = store.list_published().await.unwrap();
+    let expected = all.iter().filter(|o| o.status == Status::Published).count();
+    assert_eq!(published.len(), expected);
+    assert!(published.iter().all(|o| o.status == Status::Published));
+    let pending = store.list(Some(Status::Pending)).await.unwrap();
+    assert!(pending.iter().all(|o| o.status == Status::Pending));
+
+    // change feed
+    let changes = store.changes_since(cursor).await.unwrap();
+    assert_eq!(changes.ids.len(), offers.len() - 1);
+    assert!(changes.cursor > cursor);
+    assert!(store.changes_since(changes.cursor).await.unwrap().ids.is_empty());
+
+    // erasure
+    assert!(store.delete(first.id).await.unwrap());
+    assert_eq!(store.get(first.id).await.unwrap(), None);
+    assert!(!store.delete(first.id).await.unwrap());
+    let after_delete = store.changes_since(changes.cursor).await.unwrap();
+    assert_eq!(after_delete.ids, vec![first.id]);
+    assert!(matches!(store.update(first).await, Err(StoreError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    store_contract(sqlite_store(&dir)).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_reopens_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = demo_offers(5, 9, now()).unwrap();
+    sqlite_store(&dir).import(&offers).await.unwrap();
+    assert_eq!(sqlite_store(&dir).list(None).await.unwrap(), offers);
+}
+
+#[test]
+fn errors_on_unknown_store_url() {
+    assert!(matches!(open_store("postgres://x"), Err(StoreError::BadUrl(_))));
+    assert!(matches!(open_store("sqlite://"), Err(StoreError::BadUrl(_))));
+}
+
+const CHILD_ENV: &str = "ENTRAIDE_CRASH_CHILD_DB";
+
+/// Run by the durability test in a child process: writes offers one by one and
+/// prints each id once its write is acknowledged, until killed.
+#[tokio::test]
+async fn crash_child_writer() {
+    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let store = open_store(&format!("sqlite://{path}")).unwrap();
+    for offer in demo_offers(1_000, 11, now()).unwrap() {
+        store.create(&offer).await.unwrap();
+        println!("acked {}", offer.id);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_store_survives_kill_9() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut acked = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        if let Some(id) = line.unwrap().strip_prefix("acked ") {
+            acked.push(id.to_owned());
+        }
+        if acked.len() == 200 {
+            child.kill().unwrap(); // SIGKILL
+            break;
+        }
+    }
+    child.wait().unwrap();
+    assert_eq!(acked.len(), 200, "the child wrote before being killed");
+    let store = open_store(&format!("sqlite://{}", path.display())).unwrap();
+    let stored: Vec<String> = store.list(None).await.unwrap().iter().map(|o| o.id.to_string()).collect();
+    for id in &acked {
+        assert!(stored.contains(id), "acknowledged write {id} lost");
+    }
+}
