@@ -37,6 +37,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   log "apt-get update"
   $SUDO apt-get update -qq </dev/null
+  # The JRE's postinst fails on slim images that lack this folder.
+  $SUDO mkdir -p /usr/share/man/man1
   log "apt-get install ${missing[*]}"
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 else

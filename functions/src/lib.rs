@@ -1,1 +1,109 @@
+//! The HTTP side of Entraide. For now: serving the built static site with the
+//! right caching, compression and 404 page. The form endpoints come next.
 
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Fingerprinted assets never change; pages must be revalidated.
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let immutable = request.uri().path().starts_with("/assets/");
+    let mut response = next.run(request).await;
+    let value = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+        .headers_mut()
+        .insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// Serves the built site in `out`: `/dir/` from `dir/index.html`, the site's
+/// `404.html` with status 404 for anything else.
+pub fn site(out: PathBuf) -> Router {
+    let files = ServeDir::new(&out)
+        .append_index_html_on_directories(true)
+        .not_found_service(ServeFile::new(out.join("404.html")));
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_headers))
+        .layer(CompressionLayer::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+
+    fn sample_site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("annonces")).unwrap();
+        std::fs::create_dir_all(dir.path().join("assets")).unwrap();
+        std::fs::write(dir.path().join("annonces/index.html"), "<p>annonces</p>").unwrap();
+        std::fs::write(dir.path().join("404.html"), "<p>introuvable</p>").unwrap();
+        std::fs::write(dir.path().join("assets/style.0123456789.css"), "body{}").unwrap();
+        dir
+    }
+
+    async fn get(dir: &tempfile::TempDir, uri: &str) -> Response {
+        site(dir.path().to_owned())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn can_serve_pages_with_revalidation() {
+        let dir = sample_site();
+        let response = get(&dir, "/annonces/").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(
+            response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+    }
+
+    #[tokio::test]
+    async fn assets_are_immutable() {
+        let dir = sample_site();
+        let response = get(&dir, "/assets/style.0123456789.css").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers()[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_get_the_404_page() {
+        let dir = sample_site();
+        let response = get(&dir, "/nulle-part/").await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"<p>introuvable</p>");
+    }
+}

@@ -77,7 +77,11 @@ impl Geography {
                 let mut cols = columns(line);
                 let code = cols.next().unwrap_or_default();
                 let name = cols.next().unwrap_or_default();
-                Region { code, name, slug: slugify(name) }
+                Region {
+                    code,
+                    name,
+                    slug: slugify(name),
+                }
             })
             .collect();
         let departments: Vec<Department> = DEPARTEMENTS_TSV
@@ -87,7 +91,12 @@ impl Geography {
                 let code = cols.next().unwrap_or_default();
                 let name = cols.next().unwrap_or_default();
                 let region = cols.next().unwrap_or_default();
-                Department { code, name, region, slug: format!("{}-{}", code.to_lowercase(), slugify(name)) }
+                Department {
+                    code,
+                    name,
+                    region,
+                    slug: format!("{}-{}", code.to_lowercase(), slugify(name)),
+                }
             })
             .collect();
         let mut communes: Vec<Commune> = COMMUNES_TSV
@@ -100,7 +109,14 @@ impl Geography {
                 let postcodes = cols.next().unwrap_or_default().split_whitespace().collect();
                 let population = cols.next().and_then(|p| p.parse().ok()).unwrap_or(0);
                 let slug = format!("{}-{}", slugify(name), department.to_lowercase());
-                Commune { insee, name, department, postcodes, population, slug }
+                Commune {
+                    insee,
+                    name,
+                    department,
+                    postcodes,
+                    population,
+                    slug,
+                }
             })
             .collect();
         // Two communes of one department with the same name would share a slug: such
@@ -111,7 +127,8 @@ impl Geography {
         }
         for commune in &mut communes {
             if slug_count.get(&commune.slug).copied().unwrap_or(0) > 1 {
-                commune.slug = format!("{}-{}", slugify(commune.name), commune.insee.to_lowercase());
+                commune.slug =
+                    format!("{}-{}", slugify(commune.name), commune.insee.to_lowercase());
             }
         }
         let mut by_insee = HashMap::with_capacity(communes.len());
@@ -121,16 +138,32 @@ impl Geography {
         for (index, commune) in communes.iter().enumerate() {
             by_insee.insert(commune.insee, index);
             by_slug.insert(commune.slug.clone(), index);
-            by_name.entry(name_key(commune.name)).or_default().push(index);
+            by_name
+                .entry(name_key(commune.name))
+                .or_default()
+                .push(index);
             for postcode in &commune.postcodes {
                 by_postcode.entry(postcode).or_default().push(index);
             }
         }
         // Biggest commune first: "75001" or "Saint-Denis" should offer the likeliest first.
         for indexes in by_postcode.values_mut().chain(by_name.values_mut()) {
-            indexes.sort_by(|&a, &b| communes[b].population.cmp(&communes[a].population).then(a.cmp(&b)));
+            indexes.sort_by(|&a, &b| {
+                communes[b]
+                    .population
+                    .cmp(&communes[a].population)
+                    .then(a.cmp(&b))
+            });
         }
-        Geography { regions, departments, communes, by_insee, by_postcode, by_name, by_slug }
+        Geography {
+            regions,
+            departments,
+            communes,
+            by_insee,
+            by_postcode,
+            by_name,
+            by_slug,
+        }
     }
 
     pub fn communes(&self) -> &[Commune] {
@@ -166,7 +199,8 @@ impl Geography {
 
     /// The department's region, if it belongs to one.
     pub fn region_of(&self, department: &str) -> Option<&Region> {
-        self.department(department).and_then(|d| self.region(d.region))
+        self.department(department)
+            .and_then(|d| self.region(d.region))
     }
 
     /// Every commune a postcode serves, the most populous first.
@@ -185,7 +219,9 @@ impl Geography {
     }
 
     fn indexed(&self, indexes: Option<&Vec<usize>>) -> Vec<&Commune> {
-        indexes.map(|list| list.iter().map(|&i| &self.communes[i]).collect()).unwrap_or_default()
+        indexes
+            .map(|list| list.iter().map(|&i| &self.communes[i]).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -210,14 +246,21 @@ mod tests {
         assert_eq!(commune.name, "Ploudalmézeau");
         assert_eq!(commune.slug, "ploudalmezeau-29");
         assert_eq!(geo.commune_by_slug("ploudalmezeau-29"), Some(commune));
-        assert_eq!(geo.department("29").map(|d| d.slug.as_str()), Some("29-finistere"));
+        assert_eq!(
+            geo.department("29").map(|d| d.slug.as_str()),
+            Some("29-finistere")
+        );
         assert_eq!(geo.region_of("29").map(|r| r.name), Some("Bretagne"));
     }
 
     #[test]
     fn big_city_postcodes_map_to_the_city() {
         let geo = geography();
-        for (postcode, city) in [("75011", "Paris"), ("13008", "Marseille"), ("69003", "Lyon")] {
+        for (postcode, city) in [
+            ("75011", "Paris"),
+            ("13008", "Marseille"),
+            ("69003", "Lyon"),
+        ] {
             let found = geo.by_postcode(postcode);
             assert_eq!(found.first().map(|c| c.name), Some(city), "{postcode}");
         }
@@ -247,10 +290,22 @@ mod tests {
         let geo = geography();
         assert_eq!(geo.commune("2A004").map(|c| c.name), Some("Ajaccio"));
         assert_eq!(geo.commune("2B033").map(|c| c.name), Some("Bastia"));
-        assert_eq!(geo.department("2A").map(|d| d.slug.as_str()), Some("2a-corse-du-sud"));
-        for (department, commune) in [("971", "97105"), ("972", "97209"), ("973", "97302"), ("974", "97411"), ("976", "97611")] {
+        assert_eq!(
+            geo.department("2A").map(|d| d.slug.as_str()),
+            Some("2a-corse-du-sud")
+        );
+        for (department, commune) in [
+            ("971", "97105"),
+            ("972", "97209"),
+            ("973", "97302"),
+            ("974", "97411"),
+            ("976", "97611"),
+        ] {
             assert_eq!(geo.commune(commune).map(|c| c.department), Some(department));
-            assert!(geo.region_of(department).is_some(), "{department} has a region");
+            assert!(
+                geo.region_of(department).is_some(),
+                "{department} has a region"
+            );
         }
     }
 }

@@ -55,7 +55,10 @@ impl<'a> CommunePicker<'a> {
                 total
             })
             .collect();
-        CommunePicker { communes, cumulative }
+        CommunePicker {
+            communes,
+            cumulative,
+        }
     }
 
     fn pick(&self, rng: &mut fastrand::Rng) -> &'a Commune {
@@ -81,8 +84,16 @@ pub fn demo_offers(count: usize, seed: u64, now: DateTime<Utc>) -> Result<Vec<Of
     let mut offers = Vec::with_capacity(count);
     for index in 0..count {
         let (domain, words) = domains[index % domains.len()];
-        let kind = if rng.u8(0..100) < 55 { Kind::Request } else { Kind::Offer };
-        let engagement = if rng.u8(0..100) < 70 { Engagement::Volunteer } else { Engagement::Paid };
+        let kind = if rng.u8(0..100) < 55 {
+            Kind::Request
+        } else {
+            Kind::Offer
+        };
+        let engagement = if rng.u8(0..100) < 70 {
+            Engagement::Volunteer
+        } else {
+            Engagement::Paid
+        };
         let author_kind = match (kind, rng.u8(0..100)) {
             (Kind::Offer, 0..70) | (Kind::Request, 0..10) => AuthorKind::Individual,
             (_, 0..55) => AuthorKind::Association,
@@ -93,7 +104,11 @@ pub fn demo_offers(count: usize, seed: u64, now: DateTime<Utc>) -> Result<Vec<Of
         // departments are never left empty.
         let commune = if index % 10 == 0 {
             let department = departments[(index / 10) % departments.len()].code;
-            let local: Vec<&Commune> = geo.communes().iter().filter(|c| c.department == department).collect();
+            let local: Vec<&Commune> = geo
+                .communes()
+                .iter()
+                .filter(|c| c.department == department)
+                .collect();
             *pick(&mut rng, &local)
         } else {
             picker.pick(&mut rng)
@@ -146,14 +161,18 @@ pub fn demo_offers(count: usize, seed: u64, now: DateTime<Utc>) -> Result<Vec<Of
             Status::Pending | Status::Removed => 0,
         };
         let created = now - Duration::days(age_days) - Duration::seconds(rng.i64(0..86_400));
-        let published = (status != Status::Pending).then(|| created + Duration::seconds(rng.i64(120..172_800)));
+        let published =
+            (status != Status::Pending).then(|| created + Duration::seconds(rng.i64(120..172_800)));
         let updated = match status {
             Status::Filled => published.unwrap_or(created) + Duration::days(rng.i64(1..5)),
             Status::Expired => created + Duration::days(LIFETIME_DAYS),
             _ => published.unwrap_or(created),
         };
-        let start = (rng.u8(0..100) < 60).then(|| (created + Duration::days(rng.i64(0..30))).date_naive());
-        let end = start.filter(|_| rng.bool()).map(|s| s + Duration::days(rng.i64(7..120)));
+        let start =
+            (rng.u8(0..100) < 60).then(|| (created + Duration::days(rng.i64(0..30))).date_naive());
+        let end = start
+            .filter(|_| rng.bool())
+            .map(|s| s + Duration::days(rng.i64(7..120)));
         let id = Ulid::from_parts(
             u64::try_from(created.timestamp_millis()).unwrap_or_default(),
             u128::from(rng.u64(..)) << 16 | u128::from(rng.u16(..)),
@@ -192,27 +211,46 @@ mod tests {
     use std::collections::HashSet;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     #[test]
     fn same_seed_same_offers() {
-        assert_eq!(demo_offers(200, 7, now()).unwrap(), demo_offers(200, 7, now()).unwrap());
-        assert_ne!(demo_offers(50, 7, now()).unwrap(), demo_offers(50, 8, now()).unwrap());
+        assert_eq!(
+            demo_offers(200, 7, now()).unwrap(),
+            demo_offers(200, 7, now()).unwrap()
+        );
+        assert_ne!(
+            demo_offers(50, 7, now()).unwrap(),
+            demo_offers(50, 8, now()).unwrap()
+        );
     }
 
     #[test]
     fn demo_covers_every_kind_of_offer_and_department() {
         let offers = demo_offers(2_000, 1, now()).unwrap();
-        let distinct = |f: &dyn Fn(&Offer) -> String| offers.iter().map(f).collect::<HashSet<_>>().len();
+        let distinct =
+            |f: &dyn Fn(&Offer) -> String| offers.iter().map(f).collect::<HashSet<_>>().len();
         assert_eq!(distinct(&|o| o.domain.clone()), 7);
         assert_eq!(distinct(&|o| format!("{:?}", o.kind)), 2);
         assert_eq!(distinct(&|o| format!("{:?}", o.engagement)), 2);
         assert_eq!(distinct(&|o| format!("{:?}", o.author_kind)), 4);
         assert_eq!(distinct(&|o| format!("{:?}", o.status)), 4);
-        assert_eq!(distinct(&|o| o.department_code().unwrap_or_default().to_owned()), 109);
-        let published = offers.iter().filter(|o| o.status == Status::Published).count();
+        assert_eq!(
+            distinct(&|o| o.department_code().unwrap_or_default().to_owned()),
+            109
+        );
+        let published = offers
+            .iter()
+            .filter(|o| o.status == Status::Published)
+            .count();
         assert!(published > 1_500, "{published}");
-        assert!(offers.iter().all(|o| !o.title.contains('{') && !o.description.contains('{')));
+        assert!(
+            offers
+                .iter()
+                .all(|o| !o.title.contains('{') && !o.description.contains('{'))
+        );
     }
 }

@@ -9,13 +9,18 @@ const LINK_REL: &str = "nofollow ugc noopener";
 
 fn safe_link(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    ["http://", "https://", "mailto:"].iter().any(|scheme| lower.starts_with(scheme))
+    ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
 }
 
 /// Web addresses written in the description, as links or bare (for the anti-spam cap).
 pub fn link_count(markdown: &str) -> usize {
     let lower = markdown.to_lowercase();
-    ["http://", "https://", "www."].iter().map(|marker| lower.matches(marker).count()).sum()
+    ["http://", "https://", "www."]
+        .iter()
+        .map(|marker| lower.matches(marker).count())
+        .sum()
 }
 
 /// Renders a description to safe HTML.
@@ -37,14 +42,23 @@ pub fn render_description(markdown: &str) -> String {
                 Event::InlineHtml(CowStr::from(html))
             })
         }
-        Event::End(TagEnd::Link) => open_links.pop().unwrap_or(false).then(|| Event::InlineHtml("</a>".into())),
-        Event::Start(Tag::Paragraph | Tag::List(_) | Tag::Item | Tag::Emphasis | Tag::Strong) => Some(event),
-        Event::End(TagEnd::Paragraph | TagEnd::List(_) | TagEnd::Item | TagEnd::Emphasis | TagEnd::Strong) => {
+        Event::End(TagEnd::Link) => open_links
+            .pop()
+            .unwrap_or(false)
+            .then(|| Event::InlineHtml("</a>".into())),
+        Event::Start(Tag::Paragraph | Tag::List(_) | Tag::Item | Tag::Emphasis | Tag::Strong) => {
             Some(event)
         }
+        Event::End(
+            TagEnd::Paragraph | TagEnd::List(_) | TagEnd::Item | TagEnd::Emphasis | TagEnd::Strong,
+        ) => Some(event),
         // Headings, quotes and code blocks read as plain paragraphs.
-        Event::Start(Tag::Heading { .. } | Tag::BlockQuote(_) | Tag::CodeBlock(_) | Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
-        Event::End(TagEnd::Heading(_) | TagEnd::BlockQuote(_) | TagEnd::CodeBlock | TagEnd::HtmlBlock) => Some(Event::End(TagEnd::Paragraph)),
+        Event::Start(
+            Tag::Heading { .. } | Tag::BlockQuote(_) | Tag::CodeBlock(_) | Tag::HtmlBlock,
+        ) => Some(Event::Start(Tag::Paragraph)),
+        Event::End(
+            TagEnd::Heading(_) | TagEnd::BlockQuote(_) | TagEnd::CodeBlock | TagEnd::HtmlBlock,
+        ) => Some(Event::End(TagEnd::Paragraph)),
         Event::Start(_) | Event::End(_) | Event::Rule => None,
         Event::Text(_) | Event::SoftBreak | Event::HardBreak => Some(event),
         _ => None,
@@ -60,7 +74,9 @@ mod tests {
 
     #[test]
     fn can_render_the_subset() {
-        let html = render_description("Bonjour *à tous*,\n\n- un\n- **deux**\n\nVoir [le site](https://exemple.fr).");
+        let html = render_description(
+            "Bonjour *à tous*,\n\n- un\n- **deux**\n\nVoir [le site](https://exemple.fr).",
+        );
         assert_eq!(
             html,
             "<p>Bonjour <em>à tous</em>,</p>\n<ul>\n<li>un</li>\n<li><strong>deux</strong></li>\n</ul>\n\
@@ -88,7 +104,10 @@ mod tests {
 
     #[test]
     fn counts_links_and_bare_addresses() {
-        assert_eq!(link_count("[a](https://a.fr) et www.b.fr et http://c.fr"), 3);
+        assert_eq!(
+            link_count("[a](https://a.fr) et www.b.fr et http://c.fr"),
+            3
+        );
         assert_eq!(link_count("Aucun lien ici."), 0);
     }
 }

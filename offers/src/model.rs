@@ -64,8 +64,12 @@ impl Engagement {
 }
 
 impl AuthorKind {
-    pub const ALL: [AuthorKind; 4] =
-        [AuthorKind::Individual, AuthorKind::Association, AuthorKind::Company, AuthorKind::PublicBody];
+    pub const ALL: [AuthorKind; 4] = [
+        AuthorKind::Individual,
+        AuthorKind::Association,
+        AuthorKind::Company,
+        AuthorKind::PublicBody,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             AuthorKind::Individual => "Particulier",
@@ -77,7 +81,13 @@ impl AuthorKind {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Pending, Status::Published, Status::Filled, Status::Expired, Status::Removed];
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Published,
+        Status::Filled,
+        Status::Expired,
+        Status::Removed,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
@@ -153,7 +163,9 @@ impl Offer {
     /// The department the offer is tied to: its commune's, or the one a remote offer names.
     pub fn department_code(&self) -> Option<&str> {
         match &self.commune {
-            Some(insee) => crate::communes::geography().commune(insee).map(|c| c.department),
+            Some(insee) => crate::communes::geography()
+                .commune(insee)
+                .map(|c| c.department),
             None => self.department.as_deref(),
         }
     }
@@ -166,7 +178,11 @@ impl Offer {
     /// The status visitors see: a published offer past its date reads as expired
     /// even before a sweep rewrites it.
     pub fn visible_status(&self, now: DateTime<Utc>) -> Status {
-        if self.status == Status::Published && self.expires <= now { Status::Expired } else { self.status }
+        if self.status == Status::Published && self.expires <= now {
+            Status::Expired
+        } else {
+            self.status
+        }
     }
 
     /// Public: listed, or filled / expired and still within `keep_days` of its end.
@@ -174,7 +190,9 @@ impl Offer {
         match self.visible_status(now) {
             Status::Published => true,
             Status::Filled => self.updated + chrono::Duration::days(keep_days) > now,
-            Status::Expired => self.expires.max(self.updated) + chrono::Duration::days(keep_days) > now,
+            Status::Expired => {
+                self.expires.max(self.updated) + chrono::Duration::days(keep_days) > now
+            }
             Status::Pending | Status::Removed => false,
         }
     }

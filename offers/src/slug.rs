@@ -6,7 +6,10 @@ use deunicode::deunicode;
 pub fn slugify(text: &str) -> String {
     let ascii = deunicode(text).to_ascii_lowercase();
     let mut slug = String::with_capacity(ascii.len());
-    for word in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in ascii
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !slug.is_empty() {
             slug.push('-');
         }

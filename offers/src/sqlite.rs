@@ -51,7 +51,10 @@ fn decode(data: &str) -> Result<Offer, StoreError> {
 }
 
 fn record_change(tx: &rusqlite::Transaction, id: Ulid) -> Result<(), StoreError> {
-    tx.execute("INSERT INTO changes (offer_id) VALUES (?1)", params![id.to_string()])?;
+    tx.execute(
+        "INSERT INTO changes (offer_id) VALUES (?1)",
+        params![id.to_string()],
+    )?;
     Ok(())
 }
 
@@ -59,8 +62,9 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: PathBuf) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
+            })?;
         }
         let mut connection = Connection::open(&path)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -70,7 +74,9 @@ impl SqliteStore {
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut connection)
             .map_err(|e| StoreError::Backend(format!("schema migration failed: {e}")))?;
-        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) })
+        Ok(SqliteStore {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
     /// Runs `work` on the connection off the async runtime's threads.
@@ -81,7 +87,9 @@ impl SqliteStore {
     {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().map_err(|_| StoreError::Backend("store lock poisoned".into()))?;
+            let mut guard = connection
+                .lock()
+                .map_err(|_| StoreError::Backend("store lock poisoned".into()))?;
             work(&mut guard)
         })
         .await
@@ -112,7 +120,11 @@ impl Store for SqliteStore {
     async fn get(&self, id: Ulid) -> Result<Option<Offer>, StoreError> {
         self.run(move |conn| {
             let data: Option<String> = conn
-                .query_row("SELECT data FROM offers WHERE id = ?1", params![id.to_string()], |row| row.get(0))
+                .query_row(
+                    "SELECT data FROM offers WHERE id = ?1",
+                    params![id.to_string()],
+                    |row| row.get(0),
+                )
                 .optional()?;
             data.as_deref().map(decode).transpose()
         })
@@ -124,19 +136,32 @@ impl Store for SqliteStore {
         self.run(move |conn| {
             let tx = conn.transaction()?;
             let stored: Option<u64> = tx
-                .query_row("SELECT version FROM offers WHERE id = ?1", params![offer.id.to_string()], |row| row.get(0))
+                .query_row(
+                    "SELECT version FROM offers WHERE id = ?1",
+                    params![offer.id.to_string()],
+                    |row| row.get(0),
+                )
                 .optional()?;
             match stored {
                 None => return Err(StoreError::NotFound(offer.id)),
                 Some(stored) if stored != offer.version => {
-                    return Err(StoreError::VersionConflict { id: offer.id, expected: offer.version, stored });
+                    return Err(StoreError::VersionConflict {
+                        id: offer.id,
+                        expected: offer.version,
+                        stored,
+                    });
                 }
                 Some(_) => {}
             }
             offer.version += 1;
             tx.execute(
                 "UPDATE offers SET status = ?2, version = ?3, data = ?4 WHERE id = ?1",
-                params![offer.id.to_string(), offer.status.as_str(), offer.version, encode(&offer)?],
+                params![
+                    offer.id.to_string(),
+                    offer.status.as_str(),
+                    offer.version,
+                    encode(&offer)?
+                ],
             )?;
             record_change(&tx, offer.id)?;
             tx.commit()?;
@@ -147,10 +172,11 @@ impl Store for SqliteStore {
 
     async fn list(&self, status: Option<Status>) -> Result<Vec<Offer>, StoreError> {
         self.run(move |conn| {
-            let mut statement = conn.prepare(
-                "SELECT data FROM offers WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
-            )?;
-            let rows = statement.query_map(params![status.map(Status::as_str)], |row| row.get::<_, String>(0))?;
+            let mut statement = conn
+                .prepare("SELECT data FROM offers WHERE ?1 IS NULL OR status = ?1 ORDER BY id")?;
+            let rows = statement.query_map(params![status.map(Status::as_str)], |row| {
+                row.get::<_, String>(0)
+            })?;
             rows.map(|row| decode(&row?)).collect()
         })
         .await
@@ -159,7 +185,8 @@ impl Store for SqliteStore {
     async fn delete(&self, id: Ulid) -> Result<bool, StoreError> {
         self.run(move |conn| {
             let tx = conn.transaction()?;
-            let deleted = tx.execute("DELETE FROM offers WHERE id = ?1", params![id.to_string()])? > 0;
+            let deleted =
+                tx.execute("DELETE FROM offers WHERE id = ?1", params![id.to_string()])? > 0;
             if deleted {
                 record_change(&tx, id)?;
             }

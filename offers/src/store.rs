@@ -20,7 +20,11 @@ pub enum StoreError {
     NotFound(Ulid),
     /// The offer changed since it was read: the write was refused, nothing was lost.
     #[error("offer {id} was changed meanwhile (expected version {expected}, stored {stored})")]
-    VersionConflict { id: Ulid, expected: u64, stored: u64 },
+    VersionConflict {
+        id: Ulid,
+        expected: u64,
+        stored: u64,
+    },
     #[error("unsupported store URL {0:?}: use sqlite://PATH")]
     BadUrl(String),
     #[error("store failure: {0}")]

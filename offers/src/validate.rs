@@ -78,7 +78,10 @@ pub struct Draft {
 impl From<&Offer> for OfferInput {
     fn from(offer: &Offer) -> Self {
         fn word<T: Serialize>(value: T) -> String {
-            serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            serde_json::to_value(value)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
         }
         OfferInput {
             kind: word(offer.kind),
@@ -105,27 +108,59 @@ struct Checker {
 
 impl Checker {
     fn fail(&mut self, field: &'static str, message: impl Into<String>) {
-        self.errors.push(FieldError { field, message: message.into() });
+        self.errors.push(FieldError {
+            field,
+            message: message.into(),
+        });
     }
 
     /// NFC-normalised, trimmed text, bounded in characters; control characters refused
     /// (line breaks only where `multiline`).
-    fn text(&mut self, field: &'static str, label: &str, raw: &str, bounds: (usize, usize), multiline: bool) -> String {
-        let text: String = raw.replace("\r\n", "\n").nfc().collect::<String>().trim().to_owned();
-        if text.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
-            self.fail(field, format!("{label} contient des caractères non autorisés."));
+    fn text(
+        &mut self,
+        field: &'static str,
+        label: &str,
+        raw: &str,
+        bounds: (usize, usize),
+        multiline: bool,
+    ) -> String {
+        let text: String = raw
+            .replace("\r\n", "\n")
+            .nfc()
+            .collect::<String>()
+            .trim()
+            .to_owned();
+        if text
+            .chars()
+            .any(|c| c.is_control() && !(multiline && c == '\n'))
+        {
+            self.fail(
+                field,
+                format!("{label} contient des caractères non autorisés."),
+            );
             return text;
         }
         let count = text.chars().count();
         if count == 0 {
             self.fail(field, format!("{label} est obligatoire."));
         } else if count < bounds.0 || count > bounds.1 {
-            self.fail(field, format!("{label} doit faire entre {} et {} caractères.", bounds.0, bounds.1));
+            self.fail(
+                field,
+                format!(
+                    "{label} doit faire entre {} et {} caractères.",
+                    bounds.0, bounds.1
+                ),
+            );
         }
         text
     }
 
-    fn choice<T: for<'de> Deserialize<'de>>(&mut self, field: &'static str, raw: &str, message: &str) -> Option<T> {
+    fn choice<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        field: &'static str,
+        raw: &str,
+        message: &str,
+    ) -> Option<T> {
         let parsed = serde_json::from_value(serde_json::Value::String(raw.trim().to_owned())).ok();
         if parsed.is_none() {
             self.fail(field, message);
@@ -133,17 +168,31 @@ impl Checker {
         parsed
     }
 
-    fn date(&mut self, field: &'static str, label: &str, raw: &str, rules: &Rules) -> Option<NaiveDate> {
+    fn date(
+        &mut self,
+        field: &'static str,
+        label: &str,
+        raw: &str,
+        rules: &Rules,
+    ) -> Option<NaiveDate> {
         let raw = raw.trim();
         if raw.is_empty() {
             return None;
         }
         let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") else {
-            self.fail(field, format!("{label} doit être une date au format AAAA-MM-JJ."));
+            self.fail(
+                field,
+                format!("{label} doit être une date au format AAAA-MM-JJ."),
+            );
             return None;
         };
-        if date < rules.today - Duration::days(MAX_DAYS_BEHIND) || date > rules.today + Duration::days(MAX_DAYS_AHEAD) {
-            self.fail(field, format!("{label} doit tomber dans les douze prochains mois."));
+        if date < rules.today - Duration::days(MAX_DAYS_BEHIND)
+            || date > rules.today + Duration::days(MAX_DAYS_AHEAD)
+        {
+            self.fail(
+                field,
+                format!("{label} doit tomber dans les douze prochains mois."),
+            );
             return None;
         }
         Some(date)
@@ -153,18 +202,45 @@ impl Checker {
 /// Checks every field and returns all the errors found, in form order.
 pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldError>> {
     let mut check = Checker { errors: Vec::new() };
-    let kind = check.choice("kind", &input.kind, "Indiquez si vous proposez ou recherchez de l'aide.");
-    let engagement = check.choice("engagement", &input.engagement, "Indiquez s'il s'agit de bénévolat ou d'un travail rémunéré.");
-    let author_kind = check.choice("author_kind", &input.author_kind, "Indiquez qui publie l'annonce.");
-    let author_name = check.text("author_name", "Le nom affiché", &input.author_name, AUTHOR_NAME_CHARS, false);
+    let kind = check.choice(
+        "kind",
+        &input.kind,
+        "Indiquez si vous proposez ou recherchez de l'aide.",
+    );
+    let engagement = check.choice(
+        "engagement",
+        &input.engagement,
+        "Indiquez s'il s'agit de bénévolat ou d'un travail rémunéré.",
+    );
+    let author_kind = check.choice(
+        "author_kind",
+        &input.author_kind,
+        "Indiquez qui publie l'annonce.",
+    );
+    let author_name = check.text(
+        "author_name",
+        "Le nom affiché",
+        &input.author_name,
+        AUTHOR_NAME_CHARS,
+        false,
+    );
     let domain = input.domain.trim().to_owned();
     if !rules.domains.iter().any(|d| *d == domain) {
         check.fail("domain", "Choisissez un domaine dans la liste.");
     }
     let title = check.text("title", "Le titre", &input.title, TITLE_CHARS, false);
-    let description = check.text("description", "La description", &input.description, DESCRIPTION_CHARS, true);
+    let description = check.text(
+        "description",
+        "La description",
+        &input.description,
+        DESCRIPTION_CHARS,
+        true,
+    );
     if crate::markdown::link_count(&description) > MAX_LINKS {
-        check.fail("description", format!("La description ne peut pas contenir plus de {MAX_LINKS} liens."));
+        check.fail(
+            "description",
+            format!("La description ne peut pas contenir plus de {MAX_LINKS} liens."),
+        );
     }
     let skills = skills(&mut check, &input.skills);
     let (commune, department) = place(&mut check, input);
@@ -181,8 +257,14 @@ pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldErr
     let email = input.email.trim().to_owned();
     if email.is_empty() {
         check.fail("email", "L'adresse électronique est obligatoire.");
-    } else if email.len() > MAX_EMAIL_CHARS || !EmailAddress::is_valid(&email) || email.chars().any(char::is_control) {
-        check.fail("email", "L'adresse électronique n'est pas valide (exemple : prenom.nom@exemple.fr).");
+    } else if email.len() > MAX_EMAIL_CHARS
+        || !EmailAddress::is_valid(&email)
+        || email.chars().any(char::is_control)
+    {
+        check.fail(
+            "email",
+            "L'adresse électronique n'est pas valide (exemple : prenom.nom@exemple.fr).",
+        );
     }
     match (kind, engagement, author_kind) {
         (Some(kind), Some(engagement), Some(author_kind)) if check.errors.is_empty() => Ok(Draft {
@@ -209,12 +291,18 @@ fn skills(check: &mut Checker, raw: &[String]) -> Vec<String> {
     let mut skills: Vec<String> = Vec::new();
     for skill in raw.iter().filter(|s| !s.trim().is_empty()) {
         let skill = check.text("skills", "Chaque compétence", skill, SKILL_CHARS, false);
-        if !skills.iter().any(|s| s.to_lowercase() == skill.to_lowercase()) {
+        if !skills
+            .iter()
+            .any(|s| s.to_lowercase() == skill.to_lowercase())
+        {
             skills.push(skill);
         }
     }
     if skills.len() > MAX_SKILLS {
-        check.fail("skills", format!("Indiquez au plus {MAX_SKILLS} compétences."));
+        check.fail(
+            "skills",
+            format!("Indiquez au plus {MAX_SKILLS} compétences."),
+        );
     }
     skills
 }
@@ -252,13 +340,25 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
     match candidates.as_slice() {
         [one] => (Some(one.insee.to_owned()), None),
         [] => {
-            check.fail("commune", "Commune introuvable : indiquez son nom ou son code postal.");
+            check.fail(
+                "commune",
+                "Commune introuvable : indiquez son nom ou son code postal.",
+            );
             (None, None)
         }
         several => {
-            let names: Vec<String> =
-                several.iter().take(8).map(|c| format!("{} ({})", c.name, c.department)).collect();
-            check.fail("commune", format!("Plusieurs communes correspondent : {}. Précisez laquelle.", names.join(", ")));
+            let names: Vec<String> = several
+                .iter()
+                .take(8)
+                .map(|c| format!("{} ({})", c.name, c.department))
+                .collect();
+            check.fail(
+                "commune",
+                format!(
+                    "Plusieurs communes correspondent : {}. Précisez laquelle.",
+                    names.join(", ")
+                ),
+            );
             (None, None)
         }
     }
@@ -267,7 +367,9 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
 impl Draft {
     /// A new pending offer, expiring after `lifetime_days` or at the end of its end date.
     pub fn into_offer(self, id: Ulid, now: DateTime<Utc>, lifetime_days: i64) -> Offer {
-        let end_of_end = self.end.map(|end| (end + Duration::days(1)).and_time(NaiveTime::MIN).and_utc());
+        let end_of_end = self
+            .end
+            .map(|end| (end + Duration::days(1)).and_time(NaiveTime::MIN).and_utc());
         let lifetime = now + Duration::days(lifetime_days);
         let expires = end_of_end.map_or(lifetime, |end| end.min(lifetime));
         Offer {
@@ -312,7 +414,8 @@ mod tests {
             author_name: "Aurélien".into(),
             domain: "medical".into(),
             title: "Infirmier retraité disponible en renfort".into(),
-            description: "Infirmier pendant trente ans, je peux aider un EHPAD ou un cabinet.".into(),
+            description: "Infirmier pendant trente ans, je peux aider un EHPAD ou un cabinet."
+                .into(),
             skills: vec!["Soins".into(), "soins".into(), "Écoute".into()],
             commune: "29178".into(),
             remote: false,
@@ -324,7 +427,10 @@ mod tests {
     }
 
     fn rules(domains: &[String]) -> Rules<'_> {
-        Rules { domains, today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default() }
+        Rules {
+            domains,
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default(),
+        }
     }
 
     fn errors(input: &OfferInput) -> Vec<FieldError> {
@@ -340,83 +446,171 @@ mod tests {
         input.title = "  Infirmier retraite\u{301} disponible  ".into();
         let draft = validate(&input, &rules(&domains)).unwrap();
         assert_eq!(draft.commune.as_deref(), Some("29178"));
-        assert_eq!(draft.title, "Infirmier retraité disponible", "NFC and trimmed");
-        assert_eq!(draft.skills, vec!["Soins".to_owned(), "Écoute".to_owned()], "duplicates dropped");
+        assert_eq!(
+            draft.title, "Infirmier retraité disponible",
+            "NFC and trimmed"
+        );
+        assert_eq!(
+            draft.skills,
+            vec!["Soins".to_owned(), "Écoute".to_owned()],
+            "duplicates dropped"
+        );
     }
 
     #[test]
     fn errors_on_every_bad_field_at_once() {
-        let input = OfferInput { skills: vec!["x".into(); 3], ..OfferInput::default() };
+        let input = OfferInput {
+            skills: vec!["x".into(); 3],
+            ..OfferInput::default()
+        };
         let fields: Vec<&str> = errors(&input).iter().map(|e| e.field).collect();
-        for field in ["kind", "engagement", "author_kind", "author_name", "domain", "title", "description", "skills", "commune", "email"] {
+        for field in [
+            "kind",
+            "engagement",
+            "author_kind",
+            "author_name",
+            "domain",
+            "title",
+            "description",
+            "skills",
+            "commune",
+            "email",
+        ] {
             assert!(fields.contains(&field), "{field} missing from {fields:?}");
         }
     }
 
     #[test]
     fn errors_on_short_title_with_a_french_message() {
-        let input = OfferInput { title: "Aide".into(), ..good_input() };
+        let input = OfferInput {
+            title: "Aide".into(),
+            ..good_input()
+        };
         assert_eq!(
             errors(&input),
-            vec![FieldError { field: "title", message: "Le titre doit faire entre 10 et 120 caractères.".into() }]
+            vec![FieldError {
+                field: "title",
+                message: "Le titre doit faire entre 10 et 120 caractères.".into()
+            }]
         );
     }
 
     #[test]
     fn errors_on_control_characters_but_keeps_line_breaks_in_description() {
-        let input = OfferInput { title: "Un titre\u{7} piégé ici".into(), ..good_input() };
+        let input = OfferInput {
+            title: "Un titre\u{7} piégé ici".into(),
+            ..good_input()
+        };
         assert_eq!(errors(&input)[0].field, "title");
-        let input = OfferInput { description: "Première ligne assez longue.\r\n- un point\n- deux".into(), ..good_input() };
+        let input = OfferInput {
+            description: "Première ligne assez longue.\r\n- un point\n- deux".into(),
+            ..good_input()
+        };
         assert!(errors(&input).is_empty());
     }
 
     #[test]
     fn errors_on_dates_out_of_order_or_out_of_range() {
-        let input = OfferInput { start: "2027-01-15".into(), end: "2027-01-01".into(), ..good_input() };
-        assert_eq!(errors(&input)[0].message, "La date de fin doit suivre la date de début.");
-        let input = OfferInput { start: "2030-01-01".into(), end: String::new(), ..good_input() };
+        let input = OfferInput {
+            start: "2027-01-15".into(),
+            end: "2027-01-01".into(),
+            ..good_input()
+        };
+        assert_eq!(
+            errors(&input)[0].message,
+            "La date de fin doit suivre la date de début."
+        );
+        let input = OfferInput {
+            start: "2030-01-01".into(),
+            end: String::new(),
+            ..good_input()
+        };
         assert_eq!(errors(&input)[0].field, "start");
-        let input = OfferInput { start: "01/12/2026".into(), ..good_input() };
+        let input = OfferInput {
+            start: "01/12/2026".into(),
+            ..good_input()
+        };
         assert!(errors(&input)[0].message.contains("AAAA-MM-JJ"));
     }
 
     #[test]
     fn errors_on_ambiguous_commune_with_candidates() {
-        let input = OfferInput { commune: "Saint-Denis".into(), ..good_input() };
+        let input = OfferInput {
+            commune: "Saint-Denis".into(),
+            ..good_input()
+        };
         let found = errors(&input);
-        assert!(found[0].message.starts_with("Plusieurs communes correspondent"), "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("Plusieurs communes correspondent"),
+            "{found:?}"
+        );
         assert!(found[0].message.contains("(974)"));
-        let input = OfferInput { commune: "Saint-Denis".into(), department: "974".into(), ..good_input() };
+        let input = OfferInput {
+            commune: "Saint-Denis".into(),
+            department: "974".into(),
+            ..good_input()
+        };
         assert!(errors(&input).is_empty());
     }
 
     #[test]
     fn remote_offers_need_no_commune() {
-        let input = OfferInput { commune: String::new(), remote: true, department: "29".into(), ..good_input() };
+        let input = OfferInput {
+            commune: String::new(),
+            remote: true,
+            department: "29".into(),
+            ..good_input()
+        };
         assert!(errors(&input).is_empty());
-        let input = OfferInput { commune: String::new(), remote: true, department: "99".into(), ..good_input() };
+        let input = OfferInput {
+            commune: String::new(),
+            remote: true,
+            department: "99".into(),
+            ..good_input()
+        };
         assert_eq!(errors(&input)[0].field, "department");
     }
 
     #[test]
     fn errors_on_bad_email_and_too_many_skills_or_links() {
-        let input = OfferInput { email: "pas une adresse".into(), ..good_input() };
+        let input = OfferInput {
+            email: "pas une adresse".into(),
+            ..good_input()
+        };
         assert_eq!(errors(&input)[0].field, "email");
         let skills = (0..11).map(|i| format!("Compétence {i}")).collect();
-        let input = OfferInput { skills, ..good_input() };
-        assert_eq!(errors(&input)[0].message, "Indiquez au plus 10 compétences.");
+        let input = OfferInput {
+            skills,
+            ..good_input()
+        };
+        assert_eq!(
+            errors(&input)[0].message,
+            "Indiquez au plus 10 compétences."
+        );
         let links = "Voir [a](https://a.fr) [b](https://b.fr) [c](https://c.fr) [d](https://d.fr)";
-        let input = OfferInput { description: links.into(), ..good_input() };
+        let input = OfferInput {
+            description: links.into(),
+            ..good_input()
+        };
         assert!(errors(&input)[0].message.contains("3 liens"));
     }
 
     #[test]
     fn expiry_is_the_lifetime_or_the_end_date() {
         let domains = domains();
-        let now = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap().and_hms_opt(10, 0, 0).unwrap().and_utc();
+        let now = NaiveDate::from_ymd_opt(2026, 11, 24)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+            .and_utc();
         let draft = validate(&good_input(), &rules(&domains)).unwrap();
         let offer = draft.clone().into_offer(Ulid::nil(), now, 60);
-        assert_eq!(offer.expires.date_naive(), NaiveDate::from_ymd_opt(2027, 1, 16).unwrap());
+        assert_eq!(
+            offer.expires.date_naive(),
+            NaiveDate::from_ymd_opt(2027, 1, 16).unwrap()
+        );
         let offer = draft.into_offer(Ulid::nil(), now, 30);
         assert_eq!(offer.expires, now + Duration::days(30));
         assert_eq!(offer.status, Status::Pending);

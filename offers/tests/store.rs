@@ -9,11 +9,17 @@ use offers::demo::demo_offers;
 use offers::{Status, Store, StoreError, open_store};
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z").unwrap().to_utc()
+    DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z")
+        .unwrap()
+        .to_utc()
 }
 
 fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    open_store(&format!("sqlite://{}", dir.path().join("nested/entraide.db").display())).unwrap()
+    open_store(&format!(
+        "sqlite://{}",
+        dir.path().join("nested/entraide.db").display()
+    ))
+    .unwrap()
 }
 
 async fn store_contract(store: Arc<dyn Store>) {
@@ -23,20 +29,30 @@ async fn store_contract(store: Arc<dyn Store>) {
     // create / get / duplicate
     store.create(first).await.unwrap();
     assert_eq!(store.get(first.id).await.unwrap().as_ref(), Some(first));
-    assert!(matches!(store.create(first).await, Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(
+        store.create(first).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
 
     // update with version check
     let mut edited = first.clone();
     edited.title = "Un tout nouveau titre pour l'annonce".into();
     let stored = store.update(&edited).await.unwrap();
     assert_eq!(stored.version, first.version + 1);
-    assert_eq!(store.get(first.id).await.unwrap().unwrap().title, edited.title);
+    assert_eq!(
+        store.get(first.id).await.unwrap().unwrap().title,
+        edited.title
+    );
     let stale = store.update(&edited).await;
     assert!(
         matches!(stale, Err(StoreError::VersionConflict { expected, stored, .. }) if expected == first.version && stored == first.version + 1),
         "a stale write is refused: {stale:?}"
     );
-    assert_eq!(store.get(first.id).await.unwrap().unwrap().version, stored.version, "nothing lost");
+    assert_eq!(
+        store.get(first.id).await.unwrap().unwrap().version,
+        stored.version,
+        "nothing lost"
+    );
 
     // import, list, list by status
     let cursor = store.changes_since(0).await.unwrap().cursor;
@@ -55,7 +71,14 @@ async fn store_contract(store: Arc<dyn Store>) {
     let changes = store.changes_since(cursor).await.unwrap();
     assert_eq!(changes.ids.len(), offers.len() - 1);
     assert!(changes.cursor > cursor);
-    assert!(store.changes_since(changes.cursor).await.unwrap().ids.is_empty());
+    assert!(
+        store
+            .changes_since(changes.cursor)
+            .await
+            .unwrap()
+            .ids
+            .is_empty()
+    );
 
     // erasure
     assert!(store.delete(first.id).await.unwrap());
@@ -63,7 +86,10 @@ async fn store_contract(store: Arc<dyn Store>) {
     assert!(!store.delete(first.id).await.unwrap());
     let after_delete = store.changes_since(changes.cursor).await.unwrap();
     assert_eq!(after_delete.ids, vec![first.id]);
-    assert!(matches!(store.update(first).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.update(first).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -82,8 +108,14 @@ async fn sqlite_store_reopens_with_its_data() {
 
 #[test]
 fn errors_on_unknown_store_url() {
-    assert!(matches!(open_store("postgres://x"), Err(StoreError::BadUrl(_))));
-    assert!(matches!(open_store("sqlite://"), Err(StoreError::BadUrl(_))));
+    assert!(matches!(
+        open_store("postgres://x"),
+        Err(StoreError::BadUrl(_))
+    ));
+    assert!(matches!(
+        open_store("sqlite://"),
+        Err(StoreError::BadUrl(_))
+    ));
 }
 
 const CHILD_ENV: &str = "ENTRAIDE_CRASH_CHILD_DB";
@@ -92,7 +124,9 @@ const CHILD_ENV: &str = "ENTRAIDE_CRASH_CHILD_DB";
 /// prints each id once its write is acknowledged, until killed.
 #[tokio::test]
 async fn crash_child_writer() {
-    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let store = open_store(&format!("sqlite://{path}")).unwrap();
     for offer in demo_offers(1_000, 11, now()).unwrap() {
         store.create(&offer).await.unwrap();
@@ -106,7 +140,12 @@ async fn sqlite_store_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.db");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash_child_writer",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -125,7 +164,13 @@ async fn sqlite_store_survives_kill_9() {
     child.wait().unwrap();
     assert_eq!(acked.len(), 200, "the child wrote before being killed");
     let store = open_store(&format!("sqlite://{}", path.display())).unwrap();
-    let stored: Vec<String> = store.list(None).await.unwrap().iter().map(|o| o.id.to_string()).collect();
+    let stored: Vec<String> = store
+        .list(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id.to_string())
+        .collect();
     for id in &acked {
         assert!(stored.contains(id), "acknowledged write {id} lost");
     }

@@ -1,0 +1,267 @@
+//! A build, in explicit timed phases: prepare (serialise each offer once), plan
+//! (list every file), render and write (in parallel, only what changed), clean up.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use offers::Offer;
+use rayon::prelude::*;
+
+use crate::BuildError;
+use crate::config::SiteConfig;
+use crate::content::{ContentPage, load_pages};
+use crate::jobs::{Prepared, plan};
+use crate::manifest::{Entry, MANIFEST_FILE, Manifest, write_atomically};
+use crate::render::{RenderEnv, render};
+use crate::theme::Theme;
+use crate::view::OfferView;
+
+/// Everything a build needs besides the offers: config, content and theme.
+pub struct Site {
+    pub config: SiteConfig,
+    pub pages: Vec<ContentPage>,
+    pub theme: Theme,
+    /// Hash of config, content and theme: when it changes every page is redrawn.
+    fingerprint: blake3::Hash,
+}
+
+impl Site {
+    /// Loads `root/content/site.toml`, `root/content/*.md`, the theme at
+    /// `theme_dir` and overrides from `root/templates/`.
+    pub fn load(root: &Path, theme_dir: &Path) -> Result<Site, BuildError> {
+        let config = SiteConfig::load(&root.join("content/site.toml"))?;
+        Site::with_config(config, root, theme_dir)
+    }
+
+    pub fn with_config(
+        config: SiteConfig,
+        root: &Path,
+        theme_dir: &Path,
+    ) -> Result<Site, BuildError> {
+        let pages = load_pages(&root.join("content"))?;
+        let theme = Theme::load(theme_dir, &root.join("templates"))?;
+        let mut hasher = blake3::Hasher::new();
+        // A new binary may render differently: its bytes are part of every page's inputs.
+        if let Ok(binary) = std::env::current_exe().and_then(std::fs::read) {
+            hasher.update(&binary);
+        }
+        hasher.update(&serde_json::to_vec(&config).unwrap_or_default());
+        hasher.update(&serde_json::to_vec(&pages).unwrap_or_default());
+        hasher.update(theme.fingerprint.as_bytes());
+        Ok(Site {
+            config,
+            pages,
+            theme,
+            fingerprint: hasher.finalize(),
+        })
+    }
+}
+
+/// How far a build is, for a progress line.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub done: AtomicUsize,
+    pub total: AtomicUsize,
+}
+
+pub struct BuildOptions<'a> {
+    pub out: PathBuf,
+    /// The build's clock: decides which offers have expired.
+    pub now: DateTime<Utc>,
+    /// Redraw every page even when its inputs did not change.
+    pub force: bool,
+    pub progress: Option<&'a Progress>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct BuildReport {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub offers: usize,
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl std::fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} offers: {} files written, {} unchanged, {} removed (",
+            self.offers, self.written, self.unchanged, self.removed
+        )?;
+        for (index, (phase, took)) in self.phases.iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            write!(
+                f,
+                "{separator}{phase} {:.0} ms",
+                took.as_secs_f64() * 1000.0
+            )?;
+        }
+        write!(f, ")")
+    }
+}
+
+enum Outcome {
+    Written(String, Entry),
+    Unchanged(String, Entry),
+}
+
+fn timed<T>(
+    phases: &mut Vec<(&'static str, Duration)>,
+    name: &'static str,
+    work: impl FnOnce() -> T,
+) -> T {
+    let start = Instant::now();
+    let result = work();
+    phases.push((name, start.elapsed()));
+    result
+}
+
+/// Builds the site into `options.out` from `offers` (any statuses: only public
+/// ones are shown), writing only files whose bytes changed.
+pub fn build(
+    site: &Site,
+    offers: &[Offer],
+    options: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    let mut report = BuildReport::default();
+    let config = &site.config;
+    let now = options.now;
+
+    let prepared: Vec<Prepared> = timed(&mut report.phases, "prepare", || {
+        offers
+            .par_iter()
+            .filter(|o| o.is_public(now, config.keep_closed_days))
+            .map(|offer| {
+                let view = OfferView::new(offer, config, now);
+                let bytes = serde_json::to_vec(&view).unwrap_or_default();
+                Prepared {
+                    offer,
+                    hash: blake3::hash(&bytes),
+                    value: serde_json::from_slice(&bytes).unwrap_or_default(),
+                    listed: offer.is_listed(now),
+                    published: offer.published.unwrap_or(offer.created),
+                }
+            })
+            .collect()
+    });
+    report.offers = prepared.len();
+
+    let asset_paths: Vec<String> = site
+        .theme
+        .assets
+        .iter()
+        .map(|(path, _)| path.clone())
+        .collect();
+    let jobs = timed(&mut report.phases, "plan", || {
+        plan(config, &site.pages, &prepared, &asset_paths)
+    });
+    let previous = Manifest::load(&options.out);
+    if let Some(progress) = options.progress {
+        progress.total.store(jobs.len(), Ordering::Relaxed);
+    }
+
+    let env = RenderEnv {
+        config,
+        tera: &site.theme.tera,
+        asset_urls: &site.theme.asset_urls,
+        assets: &site.theme.assets,
+    };
+    let outcomes: Vec<Outcome> = timed(&mut report.phases, "render+write", || {
+        jobs.par_iter()
+            .map(|job| {
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(site.fingerprint.as_bytes());
+                hasher.update(job.path.as_bytes());
+                hasher.update(&serde_json::to_vec(&job.meta).unwrap_or_default());
+                for offer in &job.offers {
+                    hasher.update(offer.hash.as_bytes());
+                }
+                let input = hasher.finalize().to_hex().to_string();
+                let target = options.out.join(&job.path);
+                let before = previous.files.get(&job.path);
+                let on_disk = || {
+                    std::fs::metadata(&target)
+                        .is_ok_and(|m| Some(m.len()) == before.map(|e| e.size))
+                };
+                if let Some(progress) = options.progress {
+                    progress.done.fetch_add(1, Ordering::Relaxed);
+                }
+                if !options.force && before.is_some_and(|e| e.input == input) && on_disk() {
+                    return Ok(Outcome::Unchanged(
+                        job.path.clone(),
+                        before.cloned().unwrap_or_else(|| unreachable_entry(&input)),
+                    ));
+                }
+                let bytes = render(job, &env)?;
+                let entry = Entry {
+                    hash: blake3::hash(&bytes).to_hex().to_string(),
+                    size: bytes.len() as u64,
+                    input,
+                };
+                if before.is_some_and(|e| e.hash == entry.hash) && on_disk() {
+                    return Ok(Outcome::Unchanged(job.path.clone(), entry));
+                }
+                write_atomically(&target, &bytes)?;
+                Ok(Outcome::Written(job.path.clone(), entry))
+            })
+            .collect::<Result<Vec<_>, BuildError>>()
+    })?;
+
+    timed(&mut report.phases, "clean", || {
+        let mut manifest = Manifest::default();
+        for outcome in outcomes {
+            let (path, entry) = match outcome {
+                Outcome::Written(path, entry) => {
+                    report.written += 1;
+                    (path, entry)
+                }
+                Outcome::Unchanged(path, entry) => {
+                    report.unchanged += 1;
+                    (path, entry)
+                }
+            };
+            manifest.files.insert(path, entry);
+        }
+        for stale in previous
+            .files
+            .keys()
+            .filter(|path| !manifest.files.contains_key(*path))
+        {
+            let path = options.out.join(stale);
+            if std::fs::remove_file(&path).is_ok() {
+                report.removed += 1;
+                remove_empty_parents(&path, &options.out);
+            }
+        }
+        if manifest != previous {
+            manifest.save(&options.out)?;
+        }
+        Ok::<(), BuildError>(())
+    })?;
+    Ok(report)
+}
+
+fn unreachable_entry(input: &str) -> Entry {
+    Entry {
+        hash: String::new(),
+        size: 0,
+        input: input.to_owned(),
+    }
+}
+
+/// Removes the folders a deletion left empty, up to the output folder.
+fn remove_empty_parents(file: &Path, out: &Path) {
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if current == out || !current.starts_with(out) || std::fs::remove_dir(current).is_err() {
+            break;
+        }
+        dir = current.parent();
+    }
+}
+
+/// The manifest's file name, for tools that publish the output folder.
+pub const MANIFEST: &str = MANIFEST_FILE;

@@ -1,0 +1,169 @@
+//! `content/site.toml`: the site's name, address, domains and limits.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::BuildError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    pub slug: String,
+    pub label: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub name: String,
+    /// Absolute URL of the published site, without trailing slash.
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    pub description: String,
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+    #[serde(default = "default_lifetime")]
+    pub offer_lifetime_days: i64,
+    #[serde(default = "default_keep_closed")]
+    pub keep_closed_days: i64,
+    #[serde(default = "default_feed_size")]
+    pub feed_size: usize,
+    pub domains: Vec<Domain>,
+}
+
+fn default_language() -> String {
+    "fr".into()
+}
+fn default_page_size() -> usize {
+    20
+}
+fn default_lifetime() -> i64 {
+    60
+}
+fn default_keep_closed() -> i64 {
+    30
+}
+fn default_feed_size() -> usize {
+    20
+}
+
+impl SiteConfig {
+    /// Reads and checks a site.toml; errors name the file, line and column.
+    pub fn load(path: &Path) -> Result<Self, BuildError> {
+        let text = std::fs::read_to_string(path).map_err(|e| BuildError::io(path, e))?;
+        Self::parse(&text).map_err(|message| BuildError::Config {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut config: SiteConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.base_url = config.base_url.trim_end_matches('/').to_owned();
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(format!(
+                "base_url must start with http:// or https://, got {:?}",
+                self.base_url
+            ));
+        }
+        if self.domains.is_empty() {
+            return Err("at least one [[domains]] entry is needed".into());
+        }
+        for (index, domain) in self.domains.iter().enumerate() {
+            if domain.slug.is_empty() || offers::slug::slugify(&domain.slug) != domain.slug {
+                return Err(format!(
+                    "domain slug {:?} must be lower-case ASCII words joined by hyphens",
+                    domain.slug
+                ));
+            }
+            if self.domains[..index].iter().any(|d| d.slug == domain.slug) {
+                return Err(format!("domain slug {:?} is listed twice", domain.slug));
+            }
+        }
+        if !(1..=500).contains(&self.page_size) {
+            return Err("page_size must be between 1 and 500".into());
+        }
+        if !(1..=365).contains(&self.offer_lifetime_days) {
+            return Err("offer_lifetime_days must be between 1 and 365".into());
+        }
+        if !(0..=365).contains(&self.keep_closed_days) {
+            return Err("keep_closed_days must be between 0 and 365".into());
+        }
+        if !(1..=1000).contains(&self.feed_size) {
+            return Err("feed_size must be between 1 and 1000".into());
+        }
+        Ok(())
+    }
+
+    pub fn domain(&self, slug: &str) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.slug == slug)
+    }
+
+    pub fn domain_slugs(&self) -> Vec<String> {
+        self.domains.iter().map(|d| d.slug.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "Test"
+base_url = "https://exemple.fr/"
+description = "Un site de test."
+[[domains]]
+slug = "medical"
+label = "Médical"
+description = "Santé."
+"#;
+
+    #[test]
+    fn can_parse_with_defaults() {
+        let config = SiteConfig::parse(MINIMAL).unwrap();
+        assert_eq!(config.base_url, "https://exemple.fr");
+        assert_eq!(config.page_size, 20);
+        assert_eq!(config.language, "fr");
+    }
+
+    #[test]
+    fn the_shipped_config_is_valid() {
+        let config = SiteConfig::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../content/site.toml"
+        )))
+        .unwrap();
+        assert_eq!(config.domains.len(), 7);
+    }
+
+    #[test]
+    fn errors_on_unknown_key_with_line_and_column() {
+        let error = SiteConfig::parse(&format!("{MINIMAL}\nfoo = 1\n")).unwrap_err();
+        assert!(error.contains("unknown field `foo`"), "{error}");
+        // toml reports the position as "line N, column M" or "--> N:M"
+        assert!(
+            error.contains("line 10") || error.contains("10:"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn errors_on_bad_values() {
+        let error =
+            SiteConfig::parse(&MINIMAL.replace("https://exemple.fr/", "exemple.fr")).unwrap_err();
+        assert!(error.contains("base_url"), "{error}");
+        let error = SiteConfig::parse(&MINIMAL.replace("slug = \"medical\"", "slug = \"Médical\""))
+            .unwrap_err();
+        assert!(error.contains("slug"), "{error}");
+        let error = SiteConfig::parse(&format!("page_size = 0\n{MINIMAL}")).unwrap_err();
+        assert!(error.contains("page_size"), "{error}");
+    }
+}

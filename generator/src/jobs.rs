@@ -1,0 +1,649 @@
+//! Planning: the list of files a build produces, each with the small context it
+//! needs and the offers it shows (listing pages get only their own page of offers).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use offers::Offer;
+use offers::communes::geography;
+use serde_json::{Value, json};
+
+use crate::config::SiteConfig;
+use crate::content::ContentPage;
+use crate::french;
+use crate::urls;
+
+/// An offer ready for rendering: serialised once, hashed once.
+pub struct Prepared<'a> {
+    pub offer: &'a Offer,
+    pub value: Value,
+    pub hash: blake3::Hash,
+    pub listed: bool,
+    pub published: DateTime<Utc>,
+}
+
+impl Prepared<'_> {
+    pub fn text(&self, key: &str) -> &str {
+        self.value
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Html(&'static str),
+    Feed,
+    Sitemap,
+    SitemapIndex,
+    Robots,
+    OpenDataJson,
+    OpenDataCsv,
+    Asset(usize),
+}
+
+pub struct Job<'a> {
+    /// File path relative to the output folder.
+    pub path: String,
+    pub output: Output,
+    /// The page's own small context.
+    pub meta: Value,
+    pub offers: Vec<&'a Prepared<'a>>,
+}
+
+/// What one URL shows in the sitemap.
+struct SitemapUrl {
+    url: String,
+    lastmod: Option<String>,
+}
+
+pub const SITEMAP_LIMIT: usize = 50_000;
+const HOME_LATEST: usize = 10;
+
+struct Planner<'a> {
+    config: &'a SiteConfig,
+    jobs: Vec<Job<'a>>,
+    sitemap: Vec<SitemapUrl>,
+}
+
+fn crumb(label: &str, url: &str) -> Value {
+    json!({ "label": label, "url": url })
+}
+
+fn page_meta(
+    title: &str,
+    description: &str,
+    url: &str,
+    crumbs: Vec<Value>,
+    noindex: bool,
+) -> Value {
+    json!({ "title": title, "description": description, "url": url, "breadcrumbs": crumbs, "noindex": noindex })
+}
+
+/// Link to a listing with its count, for navigation blocks.
+fn counted_link(label: &str, url: &str, count: usize) -> Value {
+    json!({ "label": label, "url": url, "count": french::count(count, "annonce", "annonces") })
+}
+
+/// At most 7 page numbers: first, last and the neighbourhood of the current page.
+fn pagination(base: &str, current: usize, total: usize) -> Value {
+    let mut numbers: Vec<usize> = vec![1, total];
+    numbers.extend(current.saturating_sub(2).max(1)..=(current + 2).min(total));
+    numbers.sort_unstable();
+    numbers.dedup();
+    let pages: Vec<Value> = numbers
+        .iter()
+        .map(|&n| json!({ "number": n, "url": urls::page(base, n), "current": n == current }))
+        .collect();
+    json!({
+        "current": current,
+        "total": total,
+        "previous": (current > 1).then(|| urls::page(base, current - 1)),
+        "next": (current < total).then(|| urls::page(base, current + 1)),
+        "pages": pages,
+    })
+}
+
+pub struct Listing<'a, 'b> {
+    pub url: String,
+    pub title: String,
+    pub intro: String,
+    pub crumbs: Vec<Value>,
+    pub offers: &'b [&'a Prepared<'a>],
+    pub feed: Option<String>,
+    /// Navigation shown on the first page (e.g. a department's communes).
+    pub links: Vec<(String, Vec<Value>)>,
+}
+
+impl<'a> Planner<'a> {
+    fn html(
+        &mut self,
+        url: &str,
+        template: &'static str,
+        meta: Value,
+        offers: Vec<&'a Prepared<'a>>,
+        lastmod: Option<String>,
+    ) {
+        let indexed = !meta
+            .pointer("/page/noindex")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if indexed {
+            self.sitemap.push(SitemapUrl {
+                url: url.to_owned(),
+                lastmod,
+            });
+        }
+        self.jobs.push(Job {
+            path: urls::file_of(url),
+            output: Output::Html(template),
+            meta,
+            offers,
+        });
+    }
+
+    fn listing(&mut self, listing: Listing<'a, '_>) {
+        let page_size = self.config.page_size;
+        let total_pages = listing.offers.len().div_ceil(page_size).max(1);
+        let count = french::count(listing.offers.len(), "annonce", "annonces");
+        for number in 1..=total_pages {
+            let url = urls::page(&listing.url, number);
+            let title = if number == 1 {
+                listing.title.clone()
+            } else {
+                format!("{} – page {number}", listing.title)
+            };
+            let description = format!("{} : {count}. {}", listing.title, listing.intro);
+            let members = listing
+                .offers
+                .iter()
+                .skip((number - 1) * page_size)
+                .take(page_size)
+                .copied()
+                .collect();
+            let links: Vec<Value> = if number == 1 {
+                listing
+                    .links
+                    .iter()
+                    .map(|(heading, items)| json!({ "heading": heading, "items": items }))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let meta = json!({
+                "page": page_meta(&title, &description, &url, listing.crumbs.clone(), false),
+                "listing": {
+                    "heading": listing.title,
+                    "intro": listing.intro,
+                    "count": count,
+                    "feed": listing.feed,
+                    "links": links,
+                    "pagination": pagination(&listing.url, number, total_pages),
+                },
+            });
+            self.html(&url, "listing.html", meta, members, None);
+        }
+        if let Some(feed) = listing.feed {
+            let newest = listing
+                .offers
+                .iter()
+                .take(self.config.feed_size)
+                .copied()
+                .collect();
+            let meta = json!({ "title": listing.title, "url": feed, "alternate": listing.url });
+            self.jobs.push(Job {
+                path: urls::file_of(&feed),
+                output: Output::Feed,
+                meta,
+                offers: newest,
+            });
+        }
+    }
+}
+
+fn home_crumb() -> Value {
+    crumb("Accueil", "/")
+}
+
+fn count_in<K: Ord>(groups: &BTreeMap<K, Vec<&Prepared>>, key: &K) -> usize {
+    groups.get(key).map_or(0, Vec::len)
+}
+
+/// Groups listed offers by a key, keeping their order (newest first).
+fn group_by<'a, K: Ord>(
+    listed: &[&'a Prepared<'a>],
+    key: impl Fn(&'a Offer) -> Option<K>,
+) -> BTreeMap<K, Vec<&'a Prepared<'a>>> {
+    let mut groups: BTreeMap<K, Vec<&'a Prepared<'a>>> = BTreeMap::new();
+    for prepared in listed {
+        if let Some(k) = key(prepared.offer) {
+            groups.entry(k).or_default().push(prepared);
+        }
+    }
+    groups
+}
+
+pub fn plan<'a>(
+    config: &'a SiteConfig,
+    pages: &'a [ContentPage],
+    prepared: &'a [Prepared<'a>],
+    assets: &[String],
+) -> Vec<Job<'a>> {
+    let geo = geography();
+    let mut planner = Planner {
+        config,
+        jobs: Vec::new(),
+        sitemap: Vec::new(),
+    };
+    let mut listed: Vec<&Prepared> = prepared.iter().filter(|p| p.listed).collect();
+    listed.sort_by(|a, b| {
+        b.published
+            .cmp(&a.published)
+            .then(b.offer.id.cmp(&a.offer.id))
+    });
+
+    let by_domain = group_by(&listed, |o| Some(o.domain.clone()));
+    let by_department = group_by(&listed, |o| o.department_code());
+    let by_region = group_by(&listed, |o| {
+        geo.region_of(o.department_code()?).map(|r| r.code)
+    });
+    let by_commune = group_by(&listed, |o| o.commune.clone());
+    let by_domain_department =
+        group_by(&listed, |o| Some((o.domain.clone(), o.department_code()?)));
+    let department_link = |d: &offers::communes::Department| {
+        counted_link(
+            &format!("{} ({})", d.name, d.code),
+            &urls::department(d),
+            count_in(&by_department, &d.code),
+        )
+    };
+
+    // Home
+    let domain_cards: Vec<Value> = config
+        .domains
+        .iter()
+        .map(|d| {
+            json!({ "label": d.label, "url": urls::domain(&d.slug), "description": d.description,
+                    "count": french::count(count_in(&by_domain, &d.slug), "annonce", "annonces") })
+        })
+        .collect();
+    let home = json!({
+        "page": page_meta(&config.name, &config.description, "/", Vec::new(), false),
+        "domains": domain_cards,
+        "count": french::count(listed.len(), "annonce", "annonces"),
+    });
+    planner.html(
+        "/",
+        "home.html",
+        home,
+        listed.iter().take(HOME_LATEST).copied().collect(),
+        None,
+    );
+
+    // Every listing
+    planner.listing(Listing {
+        url: "/annonces/".into(),
+        title: "Toutes les annonces".into(),
+        intro: "Les annonces en cours, partout en France, les plus récentes d'abord.".into(),
+        crumbs: vec![home_crumb()],
+        offers: &listed,
+        feed: Some("/annonces/atom.xml".into()),
+        links: Vec::new(),
+    });
+
+    let domain_index: Vec<Value> = config
+        .domains
+        .iter()
+        .map(|d| {
+            counted_link(
+                &d.label,
+                &urls::domain(&d.slug),
+                count_in(&by_domain, &d.slug),
+            )
+        })
+        .collect();
+    let meta = json!({
+        "page": page_meta("Les domaines", "Toutes les annonces d'entraide, domaine par domaine.", "/domaines/", vec![home_crumb()], false),
+        "heading": "Les domaines", "groups": [{ "heading": "", "items": domain_index }],
+    });
+    planner.html("/domaines/", "index.html", meta, Vec::new(), None);
+    for domain in &config.domains {
+        let members = by_domain
+            .get(&domain.slug)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let departments: Vec<Value> = by_domain_department
+            .iter()
+            .filter(|((d, _), _)| *d == domain.slug)
+            .filter_map(|((_, code), offers)| {
+                let department = geo.department(code)?;
+                Some(counted_link(
+                    &format!("{} ({})", department.name, department.code),
+                    &urls::domain_department(&domain.slug, department),
+                    offers.len(),
+                ))
+            })
+            .collect();
+        planner.listing(Listing {
+            url: urls::domain(&domain.slug),
+            title: format!("Domaine {}", domain.label.to_lowercase()),
+            intro: domain.description.clone(),
+            crumbs: vec![home_crumb(), crumb("Domaines", "/domaines/")],
+            offers: members,
+            feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
+            links: vec![("Par département".into(), departments)],
+        });
+    }
+    for ((domain_slug, code), members) in &by_domain_department {
+        let (Some(domain), Some(department)) = (config.domain(domain_slug), geo.department(code))
+        else {
+            continue;
+        };
+        planner.listing(Listing {
+            url: urls::domain_department(domain_slug, department),
+            title: format!(
+                "{} – {} ({})",
+                domain.label, department.name, department.code
+            ),
+            intro: format!(
+                "Les annonces du domaine {} dans le département {}.",
+                domain.label.to_lowercase(),
+                department.name
+            ),
+            crumbs: vec![
+                home_crumb(),
+                crumb(&domain.label, &urls::domain(domain_slug)),
+            ],
+            offers: members,
+            feed: None,
+            links: Vec::new(),
+        });
+    }
+
+    // Regions and departments
+    let mut region_groups = Vec::new();
+    for region in geo.regions() {
+        let departments: Vec<Value> = geo
+            .departments()
+            .iter()
+            .filter(|d| d.region == region.code)
+            .map(department_link)
+            .collect();
+        region_groups.push(
+            json!({ "heading": region.name, "url": urls::region(region), "items": departments }),
+        );
+    }
+    let outside: Vec<Value> = geo
+        .departments()
+        .iter()
+        .filter(|d| geo.region(d.region).is_none())
+        .map(department_link)
+        .collect();
+    region_groups.push(json!({ "heading": "Collectivités d'outre-mer", "items": outside }));
+    let meta = json!({
+        "page": page_meta("Les départements", "Les annonces d'entraide de chaque département, région par région.", "/departements/", vec![home_crumb()], false),
+        "heading": "Les départements", "groups": region_groups,
+    });
+    planner.html("/departements/", "index.html", meta, Vec::new(), None);
+    let regions: Vec<Value> = geo
+        .regions()
+        .iter()
+        .map(|r| counted_link(r.name, &urls::region(r), count_in(&by_region, &r.code)))
+        .collect();
+    let meta = json!({
+        "page": page_meta("Les régions", "Les annonces d'entraide de chaque région.", "/regions/", vec![home_crumb()], false),
+        "heading": "Les régions", "groups": [{ "heading": "", "items": regions }],
+    });
+    planner.html("/regions/", "index.html", meta, Vec::new(), None);
+
+    for region in geo.regions() {
+        let members = by_region
+            .get(region.code)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let departments: Vec<Value> = geo
+            .departments()
+            .iter()
+            .filter(|d| d.region == region.code)
+            .map(department_link)
+            .collect();
+        planner.listing(Listing {
+            url: urls::region(region),
+            title: format!("Région {}", region.name),
+            intro: format!("Les annonces d'entraide en {}.", region.name),
+            crumbs: vec![home_crumb(), crumb("Régions", "/regions/")],
+            offers: members,
+            feed: None,
+            links: vec![("Par département".into(), departments)],
+        });
+    }
+    let communes_by_department = group_by(&listed, |o| {
+        let commune = geo.commune(o.commune.as_deref()?)?;
+        Some((commune.department, commune.slug.as_str()))
+    });
+    for department in geo.departments() {
+        let members = by_department
+            .get(department.code)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut crumbs = vec![home_crumb(), crumb("Départements", "/departements/")];
+        if let Some(region) = geo.region(department.region) {
+            crumbs.push(crumb(region.name, &urls::region(region)));
+        }
+        let domains: Vec<Value> = config
+            .domains
+            .iter()
+            .filter_map(|d| {
+                let count = by_domain_department
+                    .get(&(d.slug.clone(), department.code))?
+                    .len();
+                Some(counted_link(
+                    &d.label,
+                    &urls::domain_department(&d.slug, department),
+                    count,
+                ))
+            })
+            .collect();
+        let communes: Vec<Value> = communes_by_department
+            .range((department.code, "")..)
+            .take_while(|((code, _), _)| *code == department.code)
+            .filter_map(|((_, slug), offers)| {
+                let commune = geo.commune_by_slug(slug)?;
+                Some(counted_link(
+                    commune.name,
+                    &urls::commune(commune),
+                    offers.len(),
+                ))
+            })
+            .collect();
+        planner.listing(Listing {
+            url: urls::department(department),
+            title: format!("{} ({})", department.name, department.code),
+            intro: format!(
+                "Les annonces d'entraide dans le département {} ({}).",
+                department.name, department.code
+            ),
+            crumbs,
+            offers: members,
+            feed: Some(format!("{}atom.xml", urls::department(department))),
+            links: vec![
+                ("Par domaine".into(), domains),
+                ("Par commune".into(), communes),
+            ],
+        });
+    }
+    for (insee, members) in &by_commune {
+        let Some(commune) = geo.commune(insee) else {
+            continue;
+        };
+        let mut crumbs = vec![home_crumb()];
+        if let Some(department) = geo.department(commune.department) {
+            crumbs.push(crumb(
+                &format!("{} ({})", department.name, department.code),
+                &urls::department(department),
+            ));
+        }
+        planner.listing(Listing {
+            url: urls::commune(commune),
+            title: format!("{} ({})", commune.name, commune.department),
+            intro: format!("Les annonces d'entraide à {}.", commune.name),
+            crumbs,
+            offers: members,
+            feed: Some(format!("{}atom.xml", urls::commune(commune))),
+            links: Vec::new(),
+        });
+    }
+
+    // One page per public offer
+    for prepared in prepared {
+        let noindex = !prepared.listed;
+        let mut crumbs = vec![home_crumb(), crumb("Annonces", "/annonces/")];
+        if let Some(domain) = prepared.value.get("domain") {
+            crumbs.push(domain.clone());
+        }
+        let meta = json!({
+            "page": page_meta(prepared.text("title"), prepared.text("summary"), prepared.text("url"), crumbs, noindex),
+            "json_ld": crate::render::json_ld(prepared, config),
+        });
+        let lastmod = Some(prepared.offer.updated.format("%Y-%m-%d").to_string());
+        planner.html(
+            prepared.text("url"),
+            "offer.html",
+            meta,
+            vec![prepared],
+            lastmod,
+        );
+    }
+
+    // Fixed pages
+    let publish = json!({
+        "page": page_meta("Publier une annonce", "Proposez votre aide ou publiez un besoin : gratuit, sans compte, en deux minutes.", "/publier/", vec![home_crumb()], false),
+        "domains": config.domains,
+    });
+    planner.html("/publier/", "publish.html", publish, Vec::new(), None);
+    for page in pages {
+        let url = format!("/{}/", page.slug);
+        let meta = json!({ "page": page_meta(&page.title, &page.description, &url, vec![home_crumb()], false), "content": page.html });
+        planner.html(&url, "page.html", meta, Vec::new(), None);
+    }
+    let not_found = json!({ "page": page_meta("Page introuvable", "Cette page n'existe pas ou plus.", "/404.html", vec![home_crumb()], true) });
+    planner.jobs.push(Job {
+        path: "404.html".into(),
+        output: Output::Html("404.html"),
+        meta: not_found,
+        offers: Vec::new(),
+    });
+
+    // Machine-readable files
+    planner.jobs.push(Job {
+        path: "robots.txt".into(),
+        output: Output::Robots,
+        meta: Value::Null,
+        offers: Vec::new(),
+    });
+    planner.jobs.push(Job {
+        path: "donnees/annonces.json".into(),
+        output: Output::OpenDataJson,
+        meta: Value::Null,
+        offers: listed.clone(),
+    });
+    planner.jobs.push(Job {
+        path: "donnees/annonces.csv".into(),
+        output: Output::OpenDataCsv,
+        meta: Value::Null,
+        offers: listed,
+    });
+    for (index, path) in assets.iter().enumerate() {
+        planner.jobs.push(Job {
+            path: path.clone(),
+            output: Output::Asset(index),
+            meta: Value::Null,
+            offers: Vec::new(),
+        });
+    }
+    let sitemap = std::mem::take(&mut planner.sitemap);
+    planner.jobs.extend(sitemap_jobs(&sitemap));
+    planner.jobs
+}
+
+/// `sitemap.xml`, or past the protocol's 50,000 URLs an index of `sitemap-N.xml` parts.
+fn sitemap_jobs<'a>(urls: &[SitemapUrl]) -> Vec<Job<'a>> {
+    let entries =
+        |urls: &[SitemapUrl]| -> Value { urls.iter().map(|u| json!([u.url, u.lastmod])).collect() };
+    let job = |path: String, output, meta| Job {
+        path,
+        output,
+        meta,
+        offers: Vec::new(),
+    };
+    if urls.len() <= SITEMAP_LIMIT {
+        return vec![job("sitemap.xml".into(), Output::Sitemap, entries(urls))];
+    }
+    let mut jobs: Vec<Job> = urls
+        .chunks(SITEMAP_LIMIT)
+        .enumerate()
+        .map(|(index, part)| {
+            job(
+                format!("sitemap-{}.xml", index + 1),
+                Output::Sitemap,
+                entries(part),
+            )
+        })
+        .collect();
+    let names: Vec<String> = jobs.iter().map(|j| j.path.clone()).collect();
+    jobs.push(job(
+        "sitemap.xml".into(),
+        Output::SitemapIndex,
+        json!(names),
+    ));
+    jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_sitemaps_become_an_index_of_parts() {
+        let urls: Vec<SitemapUrl> = (0..120_001)
+            .map(|n| SitemapUrl {
+                url: format!("/annonces/{n}/"),
+                lastmod: None,
+            })
+            .collect();
+        let jobs = sitemap_jobs(&urls);
+        let paths: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "sitemap-1.xml",
+                "sitemap-2.xml",
+                "sitemap-3.xml",
+                "sitemap.xml"
+            ]
+        );
+        assert_eq!(jobs[0].meta.as_array().map(Vec::len), Some(SITEMAP_LIMIT));
+        assert_eq!(jobs[2].meta.as_array().map(Vec::len), Some(20_001));
+        assert_eq!(jobs[3].output, Output::SitemapIndex);
+        let small = sitemap_jobs(&urls[..10]);
+        assert_eq!(small.len(), 1);
+        assert_eq!(small[0].output, Output::Sitemap);
+    }
+
+    #[test]
+    fn pagination_shows_first_last_and_neighbours() {
+        let numbers = |current| -> Vec<u64> {
+            pagination("/annonces/", current, 40)["pages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["number"].as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(numbers(1), [1, 2, 3, 40]);
+        assert_eq!(numbers(20), [1, 18, 19, 20, 21, 22, 40]);
+        assert_eq!(pagination("/annonces/", 2, 40)["previous"], "/annonces/");
+        assert_eq!(pagination("/annonces/", 2, 40)["next"], "/annonces/page/3/");
+    }
+}

@@ -1,0 +1,55 @@
+//! The build manifest: every file the build wrote, with the hash and size of its
+//! bytes (what a deploy compares) and the hash of its inputs (what lets a rebuild
+//! skip rendering pages whose inputs did not change).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::BuildError;
+
+pub const MANIFEST_FILE: &str = ".manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub hash: String,
+    pub size: u64,
+    pub input: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub files: BTreeMap<String, Entry>,
+}
+
+impl Manifest {
+    /// The manifest of the last build in `out`, or an empty one.
+    pub fn load(out: &Path) -> Manifest {
+        std::fs::read(out.join(MANIFEST_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn save(&self, out: &Path) -> Result<(), BuildError> {
+        let bytes = serde_json::to_vec(self).map_err(|e| BuildError::Render {
+            path: MANIFEST_FILE.into(),
+            message: e.to_string(),
+        })?;
+        write_atomically(&out.join(MANIFEST_FILE), &bytes)
+    }
+}
+
+/// Writes through a temporary file and a rename, so that a crash never leaves a
+/// half-written file behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, e))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(|e| BuildError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| BuildError::io(path, e))
+}

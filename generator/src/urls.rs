@@ -1,0 +1,40 @@
+//! The site's URLs: stable, French, with a trailing slash.
+
+use offers::Ulid;
+use offers::communes::{Commune, Department, Region};
+
+pub fn offer(id: Ulid) -> String {
+    format!("/annonces/{id}/")
+}
+pub fn domain(slug: &str) -> String {
+    format!("/domaines/{slug}/")
+}
+pub fn domain_department(domain: &str, department: &Department) -> String {
+    format!("/domaines/{domain}/{}/", department.slug)
+}
+pub fn department(department: &Department) -> String {
+    format!("/departements/{}/", department.slug)
+}
+pub fn region(region: &Region) -> String {
+    format!("/regions/{}/", region.slug)
+}
+pub fn commune(commune: &Commune) -> String {
+    format!("/villes/{}/", commune.slug)
+}
+/// Page `n` of a listing whose first page is `base`: `/annonces/page/2/`.
+pub fn page(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+/// The file a URL is served from: `/annonces/` → `annonces/index.html`.
+pub fn file_of(url: &str) -> String {
+    let path = url.trim_start_matches('/');
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_owned()
+    }
+}

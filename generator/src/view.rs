@@ -1,0 +1,161 @@
+//! What templates see of an offer, computed once per build.
+
+use chrono::{DateTime, Utc};
+use offers::communes::geography;
+use offers::markdown::render_description;
+use offers::{Offer, Status};
+use pulldown_cmark::TagEnd;
+use serde::Serialize;
+
+use crate::config::SiteConfig;
+use crate::french;
+use crate::urls;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferView {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub engagement: &'static str,
+    pub engagement_label: &'static str,
+    pub author_kind_label: &'static str,
+    pub author_name: String,
+    pub domain: Link,
+    /// Commune name, "À distance", or "À distance (Finistère)".
+    pub place: String,
+    pub commune: Option<Link>,
+    pub postcode: Option<&'static str>,
+    pub department: Option<Link>,
+    pub region: Option<Link>,
+    pub remote: bool,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub published: String,
+    pub published_iso: String,
+    pub updated_iso: String,
+    pub expires: String,
+    pub expires_iso: String,
+    pub description_html: String,
+    /// Plain-text start of the description, for cards and meta descriptions.
+    pub summary: String,
+    pub skills: Vec<String>,
+    /// `published`, `filled` or `expired`, as visitors see it.
+    pub status: &'static str,
+}
+
+fn summary(markdown: &str, max_chars: usize) -> String {
+    let plain: String = pulldown_cmark::Parser::new(markdown)
+        .filter_map(|event| match event {
+            pulldown_cmark::Event::Text(text) | pulldown_cmark::Event::Code(text) => {
+                Some(text.to_string())
+            }
+            pulldown_cmark::Event::SoftBreak
+            | pulldown_cmark::Event::HardBreak
+            | pulldown_cmark::Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock,
+            ) => Some(" ".into()),
+            _ => None,
+        })
+        .collect();
+    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    if plain.chars().count() <= max_chars {
+        return plain;
+    }
+    let cut: String = plain.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+impl OfferView {
+    pub fn new(offer: &Offer, config: &SiteConfig, now: DateTime<Utc>) -> Self {
+        let geo = geography();
+        let commune = offer
+            .commune
+            .as_deref()
+            .and_then(|insee| geo.commune(insee));
+        let department = offer
+            .department_code()
+            .and_then(|code| geo.department(code));
+        let region = department.and_then(|d| geo.region(d.region));
+        let place = match (commune, department) {
+            (Some(commune), _) => commune.name.to_owned(),
+            (None, Some(department)) => format!("À distance ({})", department.name),
+            (None, None) => "À distance".to_owned(),
+        };
+        let domain = config.domain(&offer.domain);
+        let published = offer.published.unwrap_or(offer.created);
+        OfferView {
+            id: offer.id.to_string(),
+            url: urls::offer(offer.id),
+            title: offer.title.clone(),
+            kind: match offer.kind {
+                offers::Kind::Offer => "offer",
+                offers::Kind::Request => "request",
+            },
+            kind_label: offer.kind.label(),
+            engagement: match offer.engagement {
+                offers::Engagement::Volunteer => "volunteer",
+                offers::Engagement::Paid => "paid",
+            },
+            engagement_label: offer.engagement.label(),
+            author_kind_label: offer.author_kind.label(),
+            author_name: offer.author_name.clone(),
+            domain: Link {
+                label: domain.map_or_else(|| offer.domain.clone(), |d| d.label.clone()),
+                url: urls::domain(&offer.domain),
+            },
+            place,
+            commune: commune.map(|c| Link {
+                label: c.name.to_owned(),
+                url: urls::commune(c),
+            }),
+            postcode: commune.and_then(|c| c.postcodes.first().copied()),
+            department: department.map(|d| Link {
+                label: format!("{} ({})", d.name, d.code),
+                url: urls::department(d),
+            }),
+            region: region.map(|r| Link {
+                label: r.name.to_owned(),
+                url: urls::region(r),
+            }),
+            remote: offer.remote,
+            start: offer.start.map(french::date),
+            end: offer.end.map(french::date),
+            published: french::date(published.date_naive()),
+            published_iso: published.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            updated_iso: offer.updated.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            expires: french::date(offer.expires.date_naive()),
+            expires_iso: offer.expires.format("%Y-%m-%d").to_string(),
+            description_html: render_description(&offer.description),
+            summary: summary(&offer.description, 180),
+            skills: offer.skills.clone(),
+            status: match offer.visible_status(now) {
+                Status::Filled => "filled",
+                Status::Expired => "expired",
+                _ => "published",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn summaries_are_plain_and_cut_on_a_word() {
+        assert_eq!(
+            summary("Bonjour *à tous*.\n\n- un\n- deux", 100),
+            "Bonjour à tous. un deux"
+        );
+        assert_eq!(summary("Un deux trois quatre", 12), "Un deux…");
+    }
+}

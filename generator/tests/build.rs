@@ -1,0 +1,281 @@
+//! Builds of the fixture site (`tests/fixture`) with the default theme.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use generator::{BuildOptions, BuildReport, Site};
+use offers::Offer;
+use offers::demo::demo_offers;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+fn fixture_site() -> Site {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Site::load(&root.join("tests/fixture"), &root.join("../themes/default")).unwrap()
+}
+
+fn fixture_offers() -> Vec<Offer> {
+    demo_offers(60, 42, now()).unwrap()
+}
+
+fn build_into(out: &Path, offers: &[Offer]) -> BuildReport {
+    let options = BuildOptions {
+        out: out.to_owned(),
+        now: now(),
+        force: false,
+        progress: None,
+    };
+    generator::build(&fixture_site(), offers, &options).unwrap()
+}
+
+/// Every file of a build (the manifest aside), path → bytes.
+fn files(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && e.file_name() != ".manifest.json")
+        .map(|e| {
+            (
+                e.path().strip_prefix(out).unwrap().to_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn read(out: &Path, path: &str) -> String {
+    std::fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn can_build_every_page_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    let report = build_into(dir.path(), &offers);
+    assert_eq!(report.unchanged, 0);
+    for path in [
+        "index.html",
+        "404.html",
+        "robots.txt",
+        "sitemap.xml",
+        "annonces/index.html",
+        "annonces/page/2/index.html",
+        "annonces/atom.xml",
+        "domaines/index.html",
+        "domaines/medical/index.html",
+        "domaines/medical/atom.xml",
+        "departements/index.html",
+        "departements/29-finistere/index.html",
+        "departements/29-finistere/atom.xml",
+        "regions/index.html",
+        "regions/bretagne/index.html",
+        "publier/index.html",
+        "a-propos/index.html",
+        "donnees/annonces.json",
+        "donnees/annonces.csv",
+    ] {
+        assert!(dir.path().join(path).is_file(), "{path} missing");
+    }
+    let listed: Vec<&Offer> = offers.iter().filter(|o| o.is_listed(now())).collect();
+    let first = listed[0];
+    let commune = offers::communes::geography()
+        .commune(first.commune.as_deref().unwrap_or("29178"))
+        .unwrap();
+    assert!(
+        dir.path()
+            .join(format!("villes/{}/index.html", commune.slug))
+            .is_file()
+    );
+    let domain_department = offers::communes::geography()
+        .department(first.department_code().unwrap())
+        .unwrap();
+    assert!(
+        dir.path()
+            .join(format!(
+                "domaines/{}/{}/index.html",
+                first.domain, domain_department.slug
+            ))
+            .is_file()
+    );
+    let overridden = read(dir.path(), "a-propos/index.html");
+    assert!(
+        overridden.contains("prose overridden"),
+        "site templates override the theme"
+    );
+}
+
+#[test]
+fn listings_show_only_listed_offers_and_pages_follow_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let listing: String = (1..=20)
+        .map(|n| {
+            if n == 1 {
+                "annonces/index.html".to_owned()
+            } else {
+                format!("annonces/page/{n}/index.html")
+            }
+        })
+        .filter_map(|p| std::fs::read_to_string(dir.path().join(p)).ok())
+        .collect();
+    for offer in &offers {
+        let page = dir.path().join(format!("annonces/{}/index.html", offer.id));
+        let link = format!("href=\"/annonces/{}/\"", offer.id);
+        match offer.visible_status(now()) {
+            offers::Status::Published => {
+                assert!(listing.contains(&link), "{} listed", offer.id);
+                assert!(
+                    !read(dir.path(), &format!("annonces/{}/index.html", offer.id))
+                        .contains("noindex")
+                );
+            }
+            offers::Status::Filled | offers::Status::Expired if offer.is_public(now(), 30) => {
+                assert!(!listing.contains(&link), "{} not listed", offer.id);
+                let html = std::fs::read_to_string(&page).unwrap();
+                assert!(
+                    html.contains("class=\"banner\"") && html.contains("noindex"),
+                    "{} has a banner",
+                    offer.id
+                );
+            }
+            _ => {
+                assert!(!listing.contains(&link), "{} not listed", offer.id);
+                assert!(!page.exists(), "{} has no page", offer.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn never_writes_a_contact_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let built = files(dir.path());
+    assert!(built.len() > 50);
+    for offer in &offers {
+        for (path, bytes) in &built {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains(&offer.email),
+                "{} leaks in {}",
+                offer.email,
+                path.display()
+            );
+        }
+    }
+    // and the manifest neither
+    assert!(!read(dir.path(), ".manifest.json").contains('@'));
+}
+
+#[test]
+fn same_input_same_bytes_and_an_unchanged_rebuild_writes_nothing() {
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let offers = fixture_offers();
+    build_into(one.path(), &offers);
+    build_into(two.path(), &offers);
+    assert_eq!(files(one.path()), files(two.path()));
+
+    let before: BTreeMap<PathBuf, std::time::SystemTime> = files(one.path())
+        .keys()
+        .map(|p| {
+            (
+                p.clone(),
+                std::fs::metadata(one.path().join(p))
+                    .unwrap()
+                    .modified()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let again = build_into(one.path(), &offers);
+    assert_eq!((again.written, again.removed), (0, 0), "{again}");
+    for (path, modified) in before {
+        assert_eq!(
+            std::fs::metadata(one.path().join(&path))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            modified,
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_change_rewrites_only_what_shows_it_and_removes_stale_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut offers = fixture_offers();
+    let first = build_into(dir.path(), &offers);
+    let index = offers.iter().position(|o| o.is_listed(now())).unwrap();
+    offers[index].title = "Titre modifié pour le test de reconstruction".into();
+    let edited = build_into(dir.path(), &offers);
+    assert!(
+        edited.written > 0 && edited.written < first.written / 4,
+        "{edited}"
+    );
+    let page = read(
+        dir.path(),
+        &format!("annonces/{}/index.html", offers[index].id),
+    );
+    assert!(page.contains("Titre modifié pour le test de reconstruction"));
+
+    let removed = offers.remove(index);
+    let after = build_into(dir.path(), &offers);
+    assert!(after.removed >= 1, "{after}");
+    assert!(
+        !dir.path().join(format!("annonces/{}", removed.id)).exists(),
+        "the folder goes too"
+    );
+}
+
+#[test]
+fn open_data_has_public_fields_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let records: Vec<serde_json::Value> =
+        serde_json::from_str(&read(dir.path(), "donnees/annonces.json")).unwrap();
+    assert_eq!(
+        records.len(),
+        offers.iter().filter(|o| o.is_listed(now())).count()
+    );
+    for record in &records {
+        for private in ["email", "version", "created", "status"] {
+            assert!(record.get(private).is_none(), "{private} published");
+        }
+    }
+    let csv = read(dir.path(), "donnees/annonces.csv");
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        generator::OPEN_DATA_COLUMNS.join(",")
+    );
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(reader.records().count(), records.len());
+}
+
+#[test]
+fn golden_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let request = offers
+        .iter()
+        .find(|o| o.is_listed(now()) && o.kind == offers::Kind::Request)
+        .unwrap();
+    insta::assert_snapshot!("home", read(dir.path(), "index.html"));
+    insta::assert_snapshot!(
+        "offer",
+        read(dir.path(), &format!("annonces/{}/index.html", request.id))
+    );
+    insta::assert_snapshot!("domain", read(dir.path(), "domaines/medical/index.html"));
+    insta::assert_snapshot!("feed", read(dir.path(), "domaines/medical/atom.xml"));
+    insta::assert_snapshot!("robots", read(dir.path(), "robots.txt"));
+}

@@ -1,0 +1,107 @@
+//! `entraide build`: the static site, from the store.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use generator::{BuildOptions, BuildReport, Progress, Site};
+
+use super::Env;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Dossier de sortie.
+    #[arg(long, default_value = "public")]
+    pub out: PathBuf,
+    /// Adresse publique du site (remplace base_url de site.toml).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Redessine toutes les pages, même celles dont rien n'a changé.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
+    let report = build_site(env, &args.out, args.base_url.as_deref(), args.force).await?;
+    eprintln!("{}", summary(&report));
+    Ok(())
+}
+
+/// French one-line summary of a build.
+pub fn summary(report: &BuildReport) -> String {
+    let phases: Vec<String> = report
+        .phases
+        .iter()
+        .map(|(name, took)| format!("{name} {} ms", took.as_millis()))
+        .collect();
+    format!(
+        "site construit : {} annonces publiques, {} fichiers écrits, {} inchangés, {} supprimés ({})",
+        report.offers,
+        report.written,
+        report.unchanged,
+        report.removed,
+        phases.join(", ")
+    )
+}
+
+/// Loads the site and the offers, then builds into `out`, with a progress line
+/// on long builds.
+pub async fn build_site(
+    env: &Env,
+    out: &std::path::Path,
+    base_url: Option<&str>,
+    force: bool,
+) -> anyhow::Result<BuildReport> {
+    let start = Instant::now();
+    let mut site = Site::load(&env.site, &env.site.join("themes/default")).with_context(|| {
+        format!(
+            "impossible de charger le site depuis {}",
+            env.site.display()
+        )
+    })?;
+    if let Some(base_url) = base_url {
+        site.config.base_url = base_url.trim_end_matches('/').to_owned();
+    }
+    let offers = env
+        .store
+        .list(None)
+        .await
+        .context("lecture des annonces impossible")?;
+    let loaded = start.elapsed();
+    let progress = Arc::new(Progress::default());
+    let ticker = tokio::spawn(report_progress(Arc::clone(&progress)));
+    let out = out.to_owned();
+    let worker_progress = Arc::clone(&progress);
+    let result = tokio::task::spawn_blocking(move || {
+        let options = BuildOptions {
+            out,
+            now: Utc::now(),
+            force,
+            progress: Some(&worker_progress),
+        };
+        generator::build(&site, &offers, &options)
+    })
+    .await;
+    ticker.abort();
+    let mut report = result.context("la construction a échoué")??;
+    report.phases.insert(0, ("load", loaded));
+    Ok(report)
+}
+
+/// Prints how far the build is every two seconds, once it has taken that long.
+async fn report_progress(progress: Arc<Progress>) {
+    use std::sync::atomic::Ordering;
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let total = progress.total.load(Ordering::Relaxed);
+        if total > 0 {
+            eprintln!(
+                "… {} / {} fichiers",
+                progress.done.load(Ordering::Relaxed),
+                total
+            );
+        }
+    }
+}

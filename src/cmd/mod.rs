@@ -1,0 +1,67 @@
+//! The subcommands, one file each.
+
+mod build;
+mod demo;
+mod export;
+mod import;
+mod serve;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use offers::{DEFAULT_STORE_URL, Store, open_store};
+
+/// Entraide : la plateforme d'entraide qui met en relation les personnes qui
+/// proposent leur aide et les structures qui en ont besoin, partout en France.
+#[derive(Parser)]
+#[command(name = "entraide", version, about, long_about = None)]
+pub struct Cli {
+    /// Où sont les annonces : sqlite://CHEMIN (base embarquée, par défaut).
+    #[arg(long, global = true, env = "ENTRAIDE_STORE", default_value = DEFAULT_STORE_URL)]
+    store: String,
+    /// Dossier du site : content/ (site.toml et pages), themes/, templates/.
+    #[arg(long, global = true, env = "ENTRAIDE_SITE", default_value = ".")]
+    site: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Construit le site statique complet à partir des annonces.
+    Build(build::Args),
+    /// Remplit la base avec des annonces de démonstration réalistes.
+    Demo(demo::Args),
+    /// Exporte les annonces en JSON Lines sur la sortie standard (sauvegarde).
+    Export(export::Args),
+    /// Importe des annonces depuis un fichier JSON Lines (restauration).
+    Import(import::Args),
+    /// Construit le site puis le sert en local.
+    Serve(serve::Args),
+}
+
+/// What every command shares: the store and the site folder.
+pub struct Env {
+    pub store: Arc<dyn Store>,
+    pub store_url: String,
+    pub site: PathBuf,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = open_store(&cli.store)
+        .with_context(|| format!("impossible d'ouvrir la base {}", cli.store))?;
+    let env = Env {
+        store,
+        store_url: cli.store,
+        site: cli.site,
+    };
+    match cli.command {
+        Command::Build(args) => build::run(&env, args).await,
+        Command::Demo(args) => demo::run(&env, args).await,
+        Command::Export(args) => export::run(&env, args).await,
+        Command::Import(args) => import::run(&env, args).await,
+        Command::Serve(args) => serve::run(&env, args).await,
+    }
+}
