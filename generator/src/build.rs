@@ -14,9 +14,8 @@ use crate::config::SiteConfig;
 use crate::content::{ContentPage, load_pages};
 use crate::jobs::{Prepared, plan};
 use crate::manifest::{Entry, MANIFEST_FILE, Manifest, write_atomically};
-use crate::render::{RenderEnv, render};
+use crate::render::{RenderEnv, SiteView, render};
 use crate::theme::Theme;
-use crate::view::OfferView;
 
 /// Everything a build needs besides the offers: config, content and theme.
 pub struct Site {
@@ -134,17 +133,7 @@ pub fn build(
         offers
             .par_iter()
             .filter(|o| o.is_public(now, config.keep_closed_days))
-            .map(|offer| {
-                let view = OfferView::new(offer, config, now);
-                let bytes = serde_json::to_vec(&view).unwrap_or_default();
-                Prepared {
-                    offer,
-                    hash: blake3::hash(&bytes),
-                    value: serde_json::from_slice(&bytes).unwrap_or_default(),
-                    listed: offer.is_listed(now),
-                    published: offer.published.unwrap_or(offer.created),
-                }
-            })
+            .map(|offer| Prepared::new(offer, now))
             .collect()
     });
     report.offers = prepared.len();
@@ -162,9 +151,18 @@ pub fn build(
     if let Some(progress) = options.progress {
         progress.total.store(jobs.len(), Ordering::Relaxed);
     }
+    timed(&mut report.phases, "mkdir", || {
+        create_folders(&options.out, &jobs, &previous)
+    })?;
 
     let env = RenderEnv {
         config,
+        site: SiteView {
+            name: &config.name,
+            base_url: &config.base_url,
+            language: &config.language,
+        },
+        now,
         tera: &site.theme.tera,
         asset_urls: &site.theme.asset_urls,
         assets: &site.theme.assets,
@@ -204,7 +202,13 @@ pub fn build(
                 if before.is_some_and(|e| e.hash == entry.hash) && on_disk() {
                     return Ok(Outcome::Unchanged(job.path.clone(), entry));
                 }
-                write_atomically(&target, &bytes)?;
+                if before.is_some() {
+                    // Never let a visitor read a half-written page.
+                    write_atomically(&target, &bytes)?;
+                } else {
+                    // A new file: nothing serves it until the manifest names it.
+                    std::fs::write(&target, &bytes).map_err(|e| BuildError::io(&target, e))?;
+                }
                 Ok(Outcome::Written(job.path.clone(), entry))
             })
             .collect::<Result<Vec<_>, BuildError>>()
@@ -250,6 +254,26 @@ fn unreachable_entry(input: &str) -> Entry {
         size: 0,
         input: input.to_owned(),
     }
+}
+
+/// Creates, parents first and once each, the folders of files the last build did
+/// not write: one system call per folder instead of a check per file.
+fn create_folders(
+    out: &Path,
+    jobs: &[crate::jobs::Job],
+    previous: &Manifest,
+) -> Result<(), BuildError> {
+    let folders: std::collections::BTreeSet<&str> = jobs
+        .iter()
+        .filter(|job| !previous.files.contains_key(&job.path))
+        .filter_map(|job| job.path.rsplit_once('/').map(|(folder, _)| folder))
+        .collect();
+    std::fs::create_dir_all(out).map_err(|e| BuildError::io(out, e))?;
+    for folder in folders {
+        let path = out.join(folder);
+        std::fs::create_dir_all(&path).map_err(|e| BuildError::io(&path, e))?;
+    }
+    Ok(())
 }
 
 /// Removes the folders a deletion left empty, up to the output folder.

@@ -2,6 +2,7 @@
 //! needs and the offers it shows (listing pages get only their own page of offers).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use offers::Offer;
@@ -12,28 +13,47 @@ use crate::config::SiteConfig;
 use crate::content::ContentPage;
 use crate::french;
 use crate::urls;
+use crate::view::OfferView;
 
-/// An offer ready for rendering: serialised once, hashed once.
+/// An offer ready for planning: hashed once; its view is computed once, and only
+/// if a page that shows it has to be drawn.
 pub struct Prepared<'a> {
     pub offer: &'a Offer,
-    pub value: Value,
+    /// Hash of the public fields and the status visitors see.
     pub hash: blake3::Hash,
     pub listed: bool,
     pub published: DateTime<Utc>,
+    view: OnceLock<OfferView>,
+    /// The offer's card in listings, drawn once and reused by every listing.
+    pub card: OnceLock<String>,
 }
 
-impl Prepared<'_> {
-    pub fn text(&self, key: &str) -> &str {
-        self.value
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+impl<'a> Prepared<'a> {
+    pub fn new(offer: &'a Offer, now: DateTime<Utc>) -> Self {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&serde_json::to_vec(&offer.public()).unwrap_or_default());
+        hasher.update(offer.visible_status(now).as_str().as_bytes());
+        Prepared {
+            offer,
+            hash: hasher.finalize(),
+            listed: offer.is_listed(now),
+            published: offer.published.unwrap_or(offer.created),
+            view: OnceLock::new(),
+            card: OnceLock::new(),
+        }
+    }
+
+    pub fn view(&self, config: &SiteConfig, now: DateTime<Utc>) -> &OfferView {
+        self.view
+            .get_or_init(|| OfferView::new(self.offer, config, now))
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
     Html(&'static str),
+    /// An offer's own page, drawn from its view.
+    OfferPage,
     Feed,
     Sitemap,
     SitemapIndex,
@@ -497,23 +517,20 @@ pub fn plan<'a>(
 
     // One page per public offer
     for prepared in prepared {
-        let noindex = !prepared.listed;
-        let mut crumbs = vec![home_crumb(), crumb("Annonces", "/annonces/")];
-        if let Some(domain) = prepared.value.get("domain") {
-            crumbs.push(domain.clone());
+        let url = urls::offer(prepared.offer.id);
+        if prepared.listed {
+            let lastmod = Some(prepared.offer.updated.format("%Y-%m-%d").to_string());
+            planner.sitemap.push(SitemapUrl {
+                url: url.clone(),
+                lastmod,
+            });
         }
-        let meta = json!({
-            "page": page_meta(prepared.text("title"), prepared.text("summary"), prepared.text("url"), crumbs, noindex),
-            "json_ld": crate::render::json_ld(prepared, config),
+        planner.jobs.push(Job {
+            path: urls::file_of(&url),
+            output: Output::OfferPage,
+            meta: Value::Null,
+            offers: vec![prepared],
         });
-        let lastmod = Some(prepared.offer.updated.format("%Y-%m-%d").to_string());
-        planner.html(
-            prepared.text("url"),
-            "offer.html",
-            meta,
-            vec![prepared],
-            lastmod,
-        );
     }
 
     // Fixed pages

@@ -14,9 +14,21 @@ use tera::Context;
 use crate::BuildError;
 use crate::config::SiteConfig;
 use crate::jobs::{Job, Output, Prepared};
+use crate::view::OfferView;
+
+/// The part of the config every page needs (the whole config would be copied into
+/// every page's context).
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub name: &'a str,
+    pub base_url: &'a str,
+    pub language: &'a str,
+}
 
 pub struct RenderEnv<'a> {
     pub config: &'a SiteConfig,
+    pub site: SiteView<'a>,
+    pub now: chrono::DateTime<chrono::Utc>,
     pub tera: &'a tera::Tera,
     pub asset_urls: &'a BTreeMap<String, String>,
     pub assets: &'a [(String, Vec<u8>)],
@@ -31,13 +43,36 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
         Output::Html(template) => {
             let mut context =
                 Context::from_value(job.meta.clone()).map_err(|e| failed(e.to_string()))?;
-            context.insert("site", env.config);
-            context.insert("assets", env.asset_urls);
-            let offers: Vec<&Value> = job.offers.iter().map(|p| &p.value).collect();
-            context.insert("offers", &offers);
-            Ok(env.tera.render(template, &context)?.into_bytes())
+            let cards = job
+                .offers
+                .iter()
+                .map(|p| card(p, env))
+                .collect::<Result<Vec<&str>, _>>()?;
+            context.insert("cards", &cards);
+            page(template, context, env)
         }
-        Output::Feed => feed(job, env.config).map_err(failed),
+        Output::OfferPage => {
+            let prepared = job
+                .offers
+                .first()
+                .ok_or_else(|| failed("no offer".into()))?;
+            let view = prepared.view(env.config, env.now);
+            let crumbs = json!([
+                { "label": "Accueil", "url": "/" },
+                { "label": "Annonces", "url": "/annonces/" },
+                { "label": view.domain.label, "url": view.domain.url },
+            ]);
+            let mut context = Context::new();
+            context.insert(
+                "page",
+                &json!({ "title": view.title, "description": view.summary, "url": view.url,
+                         "breadcrumbs": crumbs, "noindex": !prepared.listed }),
+            );
+            context.insert("offer", view);
+            context.insert("json_ld", &json_ld(prepared, view, env.config));
+            page("offer.html", context, env)
+        }
+        Output::Feed => feed(job, env).map_err(failed),
         Output::Sitemap => Ok(sitemap(&job.meta, &env.config.base_url).into_bytes()),
         Output::SitemapIndex => Ok(sitemap_index(&job.meta, &env.config.base_url).into_bytes()),
         Output::Robots => Ok(format!(
@@ -49,11 +84,11 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
             let records: Vec<OpenDataRecord> = job
                 .offers
                 .iter()
-                .map(|p| OpenDataRecord::new(p, env.config))
+                .map(|p| OpenDataRecord::new(p, env))
                 .collect();
             serde_json::to_vec_pretty(&records).map_err(|e| failed(e.to_string()))
         }
-        Output::OpenDataCsv => open_data_csv(job, env.config).map_err(failed),
+        Output::OpenDataCsv => open_data_csv(job, env).map_err(failed),
         Output::Asset(index) => Ok(env
             .assets
             .get(index)
@@ -62,7 +97,27 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
     }
 }
 
+/// An offer's listing card, drawn on first use.
+fn card<'a>(prepared: &'a Prepared, env: &RenderEnv) -> Result<&'a str, BuildError> {
+    if let Some(html) = prepared.card.get() {
+        return Ok(html);
+    }
+    let mut context = Context::new();
+    context.insert("offer", &prepared.view(env.config, env.now).card());
+    let html = env.tera.render("card.html", &context)?;
+    Ok(prepared.card.get_or_init(|| html))
+}
+
+fn page(template: &str, mut context: Context, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
+    context.insert("site", &env.site);
+    context.insert("assets", env.asset_urls);
+    Ok(env.tera.render(template, &context)?.into_bytes())
+}
+
 fn xml_escape(text: &str) -> String {
+    if !text.contains(['&', '<', '>']) {
+        return text.to_owned();
+    }
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -102,7 +157,8 @@ fn date_time(text: &str) -> Result<FixedDateTime, String> {
     FixedDateTime::parse_from_rfc3339(text).map_err(|e| format!("bad date {text:?}: {e}"))
 }
 
-fn feed(job: &Job, config: &SiteConfig) -> Result<Vec<u8>, String> {
+fn feed(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, String> {
+    let config = env.config;
     let meta_text = |key: &str| {
         job.meta
             .get(key)
@@ -113,16 +169,17 @@ fn feed(job: &Job, config: &SiteConfig) -> Result<Vec<u8>, String> {
     let base = &config.base_url;
     let mut entries: Vec<Entry> = Vec::with_capacity(job.offers.len());
     for prepared in &job.offers {
-        let url = format!("{base}{}", prepared.text("url"));
+        let view = prepared.view(config, env.now);
+        let url = format!("{base}{}", view.url);
         entries.push(
             EntryBuilder::default()
                 .id(url.clone())
-                .title(Text::plain(prepared.text("title")))
-                .updated(date_time(prepared.text("updated_iso"))?)
-                .published(Some(date_time(prepared.text("published_iso"))?))
+                .title(Text::plain(view.title.as_str()))
+                .updated(date_time(&view.updated_iso)?)
+                .published(Some(date_time(&view.published_iso)?))
                 .authors(vec![
                     PersonBuilder::default()
-                        .name(prepared.text("author_name"))
+                        .name(view.author_name.as_str())
                         .build(),
                 ])
                 .links(vec![
@@ -130,13 +187,12 @@ fn feed(job: &Job, config: &SiteConfig) -> Result<Vec<u8>, String> {
                 ])
                 .summary(Some(Text::plain(format!(
                     "{} – {}",
-                    prepared.text("place"),
-                    prepared.text("summary")
+                    view.place, view.summary
                 ))))
                 .content(Some(
                     ContentBuilder::default()
                         .content_type(Some("html".into()))
-                        .value(Some(prepared.text("description_html").to_owned()))
+                        .value(Some(view.description_html.clone()))
                         .build(),
                 ))
                 .build(),
@@ -196,15 +252,16 @@ struct OpenDataRecord<'a> {
 }
 
 impl<'a> OpenDataRecord<'a> {
-    fn new(prepared: &'a Prepared, config: &SiteConfig) -> Self {
+    fn new(prepared: &'a Prepared, env: &RenderEnv) -> Self {
         let offer = prepared.offer;
+        let view = prepared.view(env.config, env.now);
         let geo = geography();
         let department = offer.department_code();
         OpenDataRecord {
             id: offer.id.to_string(),
-            url: format!("{}{}", config.base_url, prepared.text("url")),
-            kind: prepared.text("kind"),
-            engagement: prepared.text("engagement"),
+            url: format!("{}{}", env.config.base_url, view.url),
+            kind: view.kind,
+            engagement: view.engagement,
             author_kind: serde_json::to_value(offer.author_kind).unwrap_or(Value::Null),
             author_name: &offer.author_name,
             domain: &offer.domain,
@@ -222,9 +279,9 @@ impl<'a> OpenDataRecord<'a> {
             remote: offer.remote,
             start: offer.start.map(|d| d.to_string()),
             end: offer.end.map(|d| d.to_string()),
-            published: prepared.text("published_iso"),
-            updated: prepared.text("updated_iso"),
-            expires: prepared.text("expires_iso"),
+            published: &view.published_iso,
+            updated: &view.updated_iso,
+            expires: &view.expires_iso,
         }
     }
 }
@@ -252,13 +309,13 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "expires",
 ];
 
-fn open_data_csv(job: &Job, config: &SiteConfig) -> Result<Vec<u8>, String> {
+fn open_data_csv(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record(CSV_COLUMNS)
         .map_err(|e| e.to_string())?;
     for prepared in &job.offers {
-        let record = OpenDataRecord::new(prepared, config);
+        let record = OpenDataRecord::new(prepared, env);
         let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
         writer
             .write_record([
@@ -290,16 +347,15 @@ fn open_data_csv(job: &Job, config: &SiteConfig) -> Result<Vec<u8>, String> {
 
 /// schema.org description of an offer page: a `JobPosting` for a structure's need,
 /// a `Service` for help offered.
-pub fn json_ld(prepared: &Prepared, config: &SiteConfig) -> String {
-    let url = format!("{}{}", config.base_url, prepared.text("url"));
-    let value = &prepared.value;
+fn json_ld(prepared: &Prepared, view: &OfferView, config: &SiteConfig) -> String {
+    let url = format!("{}{}", config.base_url, view.url);
     let locality = json!({
         "@type": "Place",
         "address": {
             "@type": "PostalAddress",
-            "addressLocality": value.pointer("/commune/label"),
-            "postalCode": value.get("postcode"),
-            "addressRegion": value.pointer("/region/label"),
+            "addressLocality": view.commune.as_ref().map(|c| &c.label),
+            "postalCode": view.postcode,
+            "addressRegion": view.region.as_ref().map(|r| &r.label),
             "addressCountry": "FR",
         },
     });
@@ -308,18 +364,18 @@ pub fn json_ld(prepared: &Prepared, config: &SiteConfig) -> String {
     } else {
         "Organization"
     };
-    let author = json!({ "@type": author_type, "name": prepared.text("author_name") });
+    let author = json!({ "@type": author_type, "name": view.author_name });
     let data = if prepared.offer.kind == offers::Kind::Request {
         let mut posting = json!({
             "@context": "https://schema.org",
             "@type": "JobPosting",
-            "title": prepared.text("title"),
-            "description": prepared.text("description_html"),
-            "datePosted": prepared.text("published_iso"),
-            "validThrough": prepared.text("expires_iso"),
+            "title": view.title,
+            "description": view.description_html,
+            "datePosted": view.published_iso,
+            "validThrough": view.expires_iso,
             "employmentType": if prepared.offer.engagement == offers::Engagement::Volunteer { "VOLUNTEER" } else { "OTHER" },
             "hiringOrganization": author,
-            "industry": value.pointer("/domain/label"),
+            "industry": view.domain.label,
             "url": url,
         });
         if prepared.offer.remote {
@@ -334,14 +390,19 @@ pub fn json_ld(prepared: &Prepared, config: &SiteConfig) -> String {
         json!({
             "@context": "https://schema.org",
             "@type": "Service",
-            "name": prepared.text("title"),
-            "description": prepared.text("summary"),
+            "name": view.title,
+            "description": view.summary,
             "provider": author,
-            "category": value.pointer("/domain/label"),
+            "category": view.domain.label,
             "areaServed": if prepared.offer.remote { json!({ "@type": "Country", "name": "France" }) } else { locality },
             "url": url,
         })
     };
     // "</" would end the script element that carries the JSON.
-    data.to_string().replace("</", "<\\/")
+    let text = data.to_string();
+    if text.contains("</") {
+        text.replace("</", "<\\/")
+    } else {
+        text
+    }
 }

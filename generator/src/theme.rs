@@ -45,6 +45,9 @@ fn read_dir_files(dir: &Path, into: &mut BTreeMap<String, Vec<u8>>) -> Result<()
 /// Like tera's default escaping, but leaves `/` alone: URLs stay readable and pages
 /// smaller, and a slash is harmless in text and in quoted attributes.
 fn escape_html(input: &str) -> String {
+    if !input.contains(['&', '<', '>', '"', '\'']) {
+        return input.to_owned();
+    }
     let mut out = String::with_capacity(input.len() + input.len() / 8);
     for c in input.chars() {
         match c {

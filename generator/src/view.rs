@@ -51,6 +51,41 @@ pub struct OfferView {
     pub status: &'static str,
 }
 
+/// What a listing card shows of an offer: a small part of its view, so that
+/// listing pages copy little into their template context.
+#[derive(Debug, Serialize)]
+pub struct Card<'a> {
+    pub url: &'a str,
+    pub title: &'a str,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub engagement_label: &'static str,
+    pub domain: &'a Link,
+    pub place: &'a str,
+    pub published: &'a str,
+    pub published_iso: &'a str,
+    pub author_name: &'a str,
+    pub summary: &'a str,
+}
+
+impl OfferView {
+    pub fn card(&self) -> Card<'_> {
+        Card {
+            url: &self.url,
+            title: &self.title,
+            kind: self.kind,
+            kind_label: self.kind_label,
+            engagement_label: self.engagement_label,
+            domain: &self.domain,
+            place: &self.place,
+            published: &self.published,
+            published_iso: &self.published_iso,
+            author_name: &self.author_name,
+            summary: &self.summary,
+        }
+    }
+}
+
 fn summary(markdown: &str, max_chars: usize) -> String {
     let plain: String = pulldown_cmark::Parser::new(markdown)
         .filter_map(|event| match event {
