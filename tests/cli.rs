@@ -1,5 +1,7 @@
 //! The `entraide` command, driven as an operator would.
 
+#![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 

@@ -1,5 +1,7 @@
 //! Builds of the fixture site (`tests/fixture`) with the default theme.
 
+#![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

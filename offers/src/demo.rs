@@ -69,7 +69,7 @@ impl<'a> CommunePicker<'a> {
     }
 }
 
-fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a Vec<T>) -> &'a T {
+fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
     &items[rng.usize(0..items.len())]
 }
 

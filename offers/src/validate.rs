@@ -225,7 +225,7 @@ pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldErr
         false,
     );
     let domain = input.domain.trim().to_owned();
-    if !rules.domains.iter().any(|d| *d == domain) {
+    if !rules.domains.contains(&domain) {
         check.fail("domain", "Choisissez un domaine dans la liste.");
     }
     let title = check.text("title", "Le titre", &input.title, TITLE_CHARS, false);
@@ -246,10 +246,10 @@ pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldErr
     let (commune, department) = place(&mut check, input);
     let start = check.date("start", "La date de début", &input.start, rules);
     let end = check.date("end", "La date de fin", &input.end, rules);
-    if let (Some(start), Some(end)) = (start, end) {
-        if end < start {
-            check.fail("end", "La date de fin doit suivre la date de début.");
-        }
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        check.fail("end", "La date de fin doit suivre la date de début.");
     }
     if end.is_some_and(|end| end < rules.today) {
         check.fail("end", "La date de fin est déjà passée.");

@@ -1,6 +1,8 @@
 //! The store contract, run against the embedded SQLite store (and, later, every
 //! other backend), plus crash durability of the SQLite file.
 
+#![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 

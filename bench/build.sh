@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Demo + full build + unchanged rebuild for 1,000, 10,000 and 100,000 offers.
+# Prints wall time, peak memory, files and bytes written for each step.
+#
+#   bench/build.sh [COUNTS…]        e.g. bench/build.sh 1000 10000 100000
+#   OUT_ROOT=/dev/shm/entraide-bench bench/build.sh   (output on tmpfs: CPU only)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+counts=("${@:-1000 10000 100000}")
+read -r -a counts <<<"${counts[*]}"
+out_root=${OUT_ROOT:-bench/out}
+cargo build --release --locked --bin entraide >/dev/null
+bin=$PWD/target/release/entraide
+
+measure() { # label, command…
+  local label=$1; shift
+  local log; log=$(mktemp)
+  /usr/bin/time -f '%e %M' -o "$log.time" "$@" >/dev/null 2>"$log"
+  read -r seconds kilobytes <"$log.time"
+  printf '%-28s %8.2f s %8d MB   %s\n' "$label" "$seconds" $((kilobytes / 1024)) "$(grep -E 'site construit|enregistrées' "$log" | tail -n 1)"
+  rm -f "$log" "$log.time"
+}
+
+for count in "${counts[@]}"; do
+  dir="$out_root/$count"
+  rm -rf "$dir" && mkdir -p "$dir"
+  store="sqlite://$dir/entraide.db"
+  echo "== $count offers"
+  measure "demo" "$bin" --store "$store" demo --count "$count" --seed 1
+  sync
+  measure "full build" "$bin" --store "$store" build --out "$dir/public"
+  printf '%-28s %s files, %s\n' "output" "$(find "$dir/public" -type f | wc -l)" "$(du -sh --apparent-size "$dir/public" | cut -f1)"
+  sync
+  measure "rebuild, nothing changed" "$bin" --store "$store" build --out "$dir/public"
+  measure "forced re-render, no write" "$bin" --store "$store" build --out "$dir/public" --force
+done
