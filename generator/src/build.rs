@@ -147,12 +147,20 @@ pub fn build(
     let jobs = timed(&mut report.phases, "plan", || {
         plan(config, &site.pages, &prepared, &asset_paths)
     });
-    let previous = Manifest::load(&options.out);
+    let previous = timed(&mut report.phases, "manifest", || {
+        Manifest::load(&options.out)
+    });
+    // Hashed look-ups: a sorted map compares long shared path prefixes at every step.
+    let before_of: std::collections::HashMap<&str, &Entry> = previous
+        .files
+        .iter()
+        .map(|(path, entry)| (path.as_str(), entry))
+        .collect();
     if let Some(progress) = options.progress {
         progress.total.store(jobs.len(), Ordering::Relaxed);
     }
     timed(&mut report.phases, "mkdir", || {
-        create_folders(&options.out, &jobs, &previous)
+        create_folders(&options.out, &jobs, &before_of)
     })?;
 
     let env = RenderEnv {
@@ -179,7 +187,7 @@ pub fn build(
                 }
                 let input = hasher.finalize().to_hex().to_string();
                 let target = options.out.join(&job.path);
-                let before = previous.files.get(&job.path);
+                let before = before_of.get(job.path.as_str()).copied();
                 let on_disk = || {
                     std::fs::metadata(&target)
                         .is_ok_and(|m| Some(m.len()) == before.map(|e| e.size))
@@ -261,11 +269,11 @@ fn unreachable_entry(input: &str) -> Entry {
 fn create_folders(
     out: &Path,
     jobs: &[crate::jobs::Job],
-    previous: &Manifest,
+    previous: &std::collections::HashMap<&str, &Entry>,
 ) -> Result<(), BuildError> {
     let folders: std::collections::BTreeSet<&str> = jobs
         .iter()
-        .filter(|job| !previous.files.contains_key(&job.path))
+        .filter(|job| !previous.contains_key(job.path.as_str()))
         .filter_map(|job| job.path.rsplit_once('/').map(|(folder, _)| folder))
         .collect();
     std::fs::create_dir_all(out).map_err(|e| BuildError::io(out, e))?;
