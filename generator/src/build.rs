@@ -181,7 +181,7 @@ pub fn build(
                 let mut hasher = blake3::Hasher::new();
                 hasher.update(site.fingerprint.as_bytes());
                 hasher.update(job.path.as_bytes());
-                hasher.update(&serde_json::to_vec(&job.meta).unwrap_or_default());
+                job.meta.hash_into(&mut hasher);
                 for offer in &job.offers {
                     hasher.update(offer.hash.as_bytes());
                 }

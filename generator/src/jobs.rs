@@ -1,7 +1,9 @@
 //! Planning: the list of files a build produces, each with the small context it
 //! needs and the offers it shows (listing pages get only their own page of offers).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -68,8 +70,81 @@ pub struct Job<'a> {
     pub path: String,
     pub output: Output,
     /// The page's own small context.
-    pub meta: Value,
+    pub meta: Meta,
     pub offers: Vec<&'a Prepared<'a>>,
+}
+
+/// What a listing's pages share: built and hashed once per listing.
+pub struct ListingInfo {
+    url: String,
+    title: String,
+    description: String,
+    intro: String,
+    count: String,
+    crumbs: Vec<Value>,
+    feed: Option<String>,
+    links: Vec<Value>,
+    total_pages: usize,
+    hash: blake3::Hash,
+}
+
+/// A job's own context. Listing pages keep only a shared summary and their page
+/// number: their context is built only if the page has to be drawn.
+pub enum Meta {
+    Value(Value),
+    ListingPage(Arc<ListingInfo>, usize),
+}
+
+impl From<Value> for Meta {
+    fn from(value: Value) -> Self {
+        Meta::Value(value)
+    }
+}
+
+impl Meta {
+    /// Feeds the context into the job's input hash.
+    pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
+        match self {
+            Meta::Value(value) => {
+                hasher.update(&serde_json::to_vec(value).unwrap_or_default());
+            }
+            Meta::ListingPage(info, number) => {
+                hasher.update(info.hash.as_bytes());
+                hasher.update(&number.to_le_bytes());
+            }
+        }
+    }
+
+    pub fn value(&self) -> Cow<'_, Value> {
+        match self {
+            Meta::Value(value) => Cow::Borrowed(value),
+            Meta::ListingPage(info, number) => {
+                let number = *number;
+                let url = urls::page(&info.url, number);
+                let title = if number == 1 {
+                    info.title.clone()
+                } else {
+                    format!("{} – page {number}", info.title)
+                };
+                let links = if number == 1 {
+                    info.links.as_slice()
+                } else {
+                    &[]
+                };
+                Cow::Owned(json!({
+                    "page": page_meta(&title, &info.description, &url, info.crumbs.clone(), false),
+                    "listing": {
+                        "heading": info.title,
+                        "intro": info.intro,
+                        "count": info.count,
+                        "feed": info.feed,
+                        "links": links,
+                        "pagination": pagination(&info.url, number, info.total_pages),
+                    },
+                }))
+            }
+        }
+    }
 }
 
 /// What one URL shows in the sitemap.
@@ -158,7 +233,7 @@ impl<'a> Planner<'a> {
         self.jobs.push(Job {
             path: urls::file_of(url),
             output: Output::Html(template),
-            meta,
+            meta: meta.into(),
             offers,
         });
     }
@@ -167,14 +242,38 @@ impl<'a> Planner<'a> {
         let page_size = self.config.page_size;
         let total_pages = listing.offers.len().div_ceil(page_size).max(1);
         let count = french::count(listing.offers.len(), "annonce", "annonces");
+        let links: Vec<Value> = listing
+            .links
+            .iter()
+            .map(|(heading, items)| json!({ "heading": heading, "items": items }))
+            .collect();
+        let mut info = ListingInfo {
+            description: format!("{} : {count}. {}", listing.title, listing.intro),
+            url: listing.url.clone(),
+            title: listing.title.clone(),
+            intro: listing.intro.clone(),
+            count,
+            crumbs: listing.crumbs.clone(),
+            feed: listing.feed.clone(),
+            links,
+            total_pages,
+            hash: blake3::Hash::from_bytes([0; 32]),
+        };
+        let summary = json!([
+            info.url,
+            info.title,
+            info.description,
+            info.intro,
+            info.count,
+            info.crumbs,
+            info.feed,
+            info.links,
+            info.total_pages
+        ]);
+        info.hash = blake3::hash(&serde_json::to_vec(&summary).unwrap_or_default());
+        let info = Arc::new(info);
         for number in 1..=total_pages {
             let url = urls::page(&listing.url, number);
-            let title = if number == 1 {
-                listing.title.clone()
-            } else {
-                format!("{} – page {number}", listing.title)
-            };
-            let description = format!("{} : {count}. {}", listing.title, listing.intro);
             let members = listing
                 .offers
                 .iter()
@@ -182,27 +281,16 @@ impl<'a> Planner<'a> {
                 .take(page_size)
                 .copied()
                 .collect();
-            let links: Vec<Value> = if number == 1 {
-                listing
-                    .links
-                    .iter()
-                    .map(|(heading, items)| json!({ "heading": heading, "items": items }))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let meta = json!({
-                "page": page_meta(&title, &description, &url, listing.crumbs.clone(), false),
-                "listing": {
-                    "heading": listing.title,
-                    "intro": listing.intro,
-                    "count": count,
-                    "feed": listing.feed,
-                    "links": links,
-                    "pagination": pagination(&listing.url, number, total_pages),
-                },
+            self.sitemap.push(SitemapUrl {
+                url: url.clone(),
+                lastmod: None,
             });
-            self.html(&url, "listing.html", meta, members, None);
+            self.jobs.push(Job {
+                path: urls::file_of(&url),
+                output: Output::Html("listing.html"),
+                meta: Meta::ListingPage(Arc::clone(&info), number),
+                offers: members,
+            });
         }
         if let Some(feed) = listing.feed {
             let newest = listing
@@ -215,7 +303,7 @@ impl<'a> Planner<'a> {
             self.jobs.push(Job {
                 path: urls::file_of(&feed),
                 output: Output::Feed,
-                meta,
+                meta: meta.into(),
                 offers: newest,
             });
         }
@@ -528,7 +616,7 @@ pub fn plan<'a>(
         planner.jobs.push(Job {
             path: urls::file_of(&url),
             output: Output::OfferPage,
-            meta: Value::Null,
+            meta: Value::Null.into(),
             offers: vec![prepared],
         });
     }
@@ -548,7 +636,7 @@ pub fn plan<'a>(
     planner.jobs.push(Job {
         path: "404.html".into(),
         output: Output::Html("404.html"),
-        meta: not_found,
+        meta: not_found.into(),
         offers: Vec::new(),
     });
 
@@ -556,26 +644,26 @@ pub fn plan<'a>(
     planner.jobs.push(Job {
         path: "robots.txt".into(),
         output: Output::Robots,
-        meta: Value::Null,
+        meta: Value::Null.into(),
         offers: Vec::new(),
     });
     planner.jobs.push(Job {
         path: "donnees/annonces.json".into(),
         output: Output::OpenDataJson,
-        meta: Value::Null,
+        meta: Value::Null.into(),
         offers: listed.clone(),
     });
     planner.jobs.push(Job {
         path: "donnees/annonces.csv".into(),
         output: Output::OpenDataCsv,
-        meta: Value::Null,
+        meta: Value::Null.into(),
         offers: listed,
     });
     for (index, path) in assets.iter().enumerate() {
         planner.jobs.push(Job {
             path: path.clone(),
             output: Output::Asset(index),
-            meta: Value::Null,
+            meta: Value::Null.into(),
             offers: Vec::new(),
         });
     }
@@ -591,7 +679,7 @@ fn sitemap_jobs<'a>(urls: &[SitemapUrl]) -> Vec<Job<'a>> {
     let job = |path: String, output, meta| Job {
         path,
         output,
-        meta,
+        meta: Meta::Value(meta),
         offers: Vec::new(),
     };
     if urls.len() <= SITEMAP_LIMIT {
@@ -640,8 +728,11 @@ mod tests {
                 "sitemap.xml"
             ]
         );
-        assert_eq!(jobs[0].meta.as_array().map(Vec::len), Some(SITEMAP_LIMIT));
-        assert_eq!(jobs[2].meta.as_array().map(Vec::len), Some(20_001));
+        assert_eq!(
+            jobs[0].meta.value().as_array().map(Vec::len),
+            Some(SITEMAP_LIMIT)
+        );
+        assert_eq!(jobs[2].meta.value().as_array().map(Vec::len), Some(20_001));
         assert_eq!(jobs[3].output, Output::SitemapIndex);
         let small = sitemap_jobs(&urls[..10]);
         assert_eq!(small.len(), 1);

@@ -41,8 +41,8 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
     };
     match job.output {
         Output::Html(template) => {
-            let mut context =
-                Context::from_value(job.meta.clone()).map_err(|e| failed(e.to_string()))?;
+            let mut context = Context::from_value(job.meta.value().into_owned())
+                .map_err(|e| failed(e.to_string()))?;
             let cards = job
                 .offers
                 .iter()
@@ -73,8 +73,10 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
             page("offer.html", context, env)
         }
         Output::Feed => feed(job, env).map_err(failed),
-        Output::Sitemap => Ok(sitemap(&job.meta, &env.config.base_url).into_bytes()),
-        Output::SitemapIndex => Ok(sitemap_index(&job.meta, &env.config.base_url).into_bytes()),
+        Output::Sitemap => Ok(sitemap(&job.meta.value(), &env.config.base_url).into_bytes()),
+        Output::SitemapIndex => {
+            Ok(sitemap_index(&job.meta.value(), &env.config.base_url).into_bytes())
+        }
         Output::Robots => Ok(format!(
             "User-agent: *\nDisallow: /api/\nSitemap: {}/sitemap.xml\n",
             env.config.base_url
@@ -159,9 +161,9 @@ fn date_time(text: &str) -> Result<FixedDateTime, String> {
 
 fn feed(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, String> {
     let config = env.config;
+    let meta = job.meta.value();
     let meta_text = |key: &str| {
-        job.meta
-            .get(key)
+        meta.get(key)
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned()
