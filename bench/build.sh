@@ -4,11 +4,13 @@
 #
 #   bench/build.sh [COUNTS…]        e.g. bench/build.sh 1000 10000 100000
 #   OUT_ROOT=/dev/shm/entraide-bench bench/build.sh   (output on tmpfs: CPU only)
+#   RUNS=3 bench/build.sh 100000                     (repeat each build step; quote medians)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 counts=("${@:-1000 10000 100000}")
 read -r -a counts <<<"${counts[*]}"
 out_root=${OUT_ROOT:-bench/out}
+runs=${RUNS:-1}
 cargo build --release --locked --bin entraide >/dev/null
 bin=$PWD/target/release/entraide
 
@@ -27,10 +29,13 @@ for count in "${counts[@]}"; do
   store="sqlite://$dir/entraide.db"
   echo "== $count offers"
   measure "demo" "$bin" --store "$store" demo --count "$count" --seed 1
-  sync
-  measure "full build" "$bin" --store "$store" build --out "$dir/public"
+  for run in $(seq "$runs"); do
+    rm -rf "$dir/public"
+    sync
+    measure "full build ($run)" "$bin" --store "$store" build --out "$dir/public"
+    sync
+    measure "rebuild, nothing changed ($run)" "$bin" --store "$store" build --out "$dir/public"
+    measure "forced re-render ($run)" "$bin" --store "$store" build --out "$dir/public" --force
+  done
   printf '%-28s %s files, %s\n' "output" "$(find "$dir/public" -type f | wc -l)" "$(du -sh --apparent-size "$dir/public" | cut -f1)"
-  sync
-  measure "rebuild, nothing changed" "$bin" --store "$store" build --out "$dir/public"
-  measure "forced re-render, no write" "$bin" --store "$store" build --out "$dir/public" --force
 done
