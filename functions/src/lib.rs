@@ -1,5 +1,9 @@
-//! The HTTP side of Entraide. For now: serving the built static site with the
-//! right caching, compression and 404 page. The form endpoints come next.
+//! The HTTP side of Entraide: serving the built static site with the right
+//! caching, compression and 404 page; signed tokens and the mailer that the form
+//! endpoints use.
+
+pub mod mailer;
+pub mod tokens;
 
 use std::path::PathBuf;
 

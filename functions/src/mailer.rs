@@ -1,0 +1,237 @@
+//! Outgoing mail through lettre, with the transport picked from a URL:
+//! `smtp://[user:pass@]host:port[?tls=none|starttls|tls]`, `file://DIR` (one
+//! `.eml` per mail, the local default) or the in-memory outbox of tests.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// The local default outbox.
+pub const DEFAULT_MAIL_URL: &str = "file://data/outbox";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("unsupported mail URL {0:?}: use smtp://host:port or file://DIR")]
+    BadUrl(String),
+    #[error("invalid address or header: {0}")]
+    Build(String),
+    #[error("mail not sent: {0}")]
+    Send(String),
+}
+
+/// One mail to send; the body comes as plain text and HTML.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub to: String,
+    pub reply_to: Option<Mailbox>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Sent by the platform itself (confirmation, link): marked `Auto-Submitted`.
+    pub automatic: bool,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+    Memory(Arc<Mutex<Vec<Message>>>),
+}
+
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+fn bad(url: &str) -> MailError {
+    MailError::BadUrl(url.to_owned())
+}
+
+fn smtp(url: &str, rest: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+    let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (credentials, host_port) = match authority.rsplit_once('@') {
+        Some((credentials, host_port)) => (Some(credentials), host_port),
+        None => (None, authority),
+    };
+    let (host, port) = host_port.rsplit_once(':').ok_or_else(|| bad(url))?;
+    let port: u16 = port.parse().map_err(|_| bad(url))?;
+    let tls_mode = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("tls="))
+        .unwrap_or("starttls");
+    let parameters =
+        || TlsParameters::new(host.to_owned()).map_err(|e| MailError::BadUrl(e.to_string()));
+    let tls = match tls_mode {
+        "none" => Tls::None,
+        "starttls" => Tls::Required(parameters()?),
+        "tls" => Tls::Wrapper(parameters()?),
+        _ => return Err(bad(url)),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .tls(tls);
+    if let Some(credentials) = credentials {
+        let (user, password) = credentials.split_once(':').ok_or_else(|| bad(url))?;
+        builder = builder.credentials(Credentials::new(user.to_owned(), password.to_owned()));
+    }
+    Ok(builder.build())
+}
+
+impl Mailer {
+    /// A mailer for the transport `url` names, sending from `from`.
+    pub fn from_url(url: &str, from: Mailbox) -> Result<Mailer, MailError> {
+        let transport = if let Some(rest) = url.strip_prefix("smtp://") {
+            Transport::Smtp(smtp(url, rest)?)
+        } else if let Some(dir) = url.strip_prefix("file://").filter(|d| !d.is_empty()) {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| MailError::BadUrl(format!("{}: {e}", dir.display())))?;
+            Transport::File(AsyncFileTransport::new(dir))
+        } else {
+            return Err(bad(url));
+        };
+        Ok(Mailer { transport, from })
+    }
+
+    /// A mailer that keeps mails in memory, and the outbox to read them from.
+    pub fn in_memory(from: Mailbox) -> (Mailer, Arc<Mutex<Vec<Message>>>) {
+        let outbox = Arc::new(Mutex::new(Vec::new()));
+        (
+            Mailer {
+                transport: Transport::Memory(Arc::clone(&outbox)),
+                from,
+            },
+            outbox,
+        )
+    }
+
+    pub fn from_address(&self) -> &Mailbox {
+        &self.from
+    }
+
+    pub async fn send(&self, mail: Outgoing) -> Result<(), MailError> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
+        let message_id = format!("<{}@{}>", offers::Ulid::new(), self.from.email.domain());
+        let mut builder = Message::builder()
+            .message_id(Some(message_id))
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject);
+        if let Some(reply_to) = mail.reply_to {
+            builder = builder.reply_to(reply_to);
+        }
+        let mut message = builder
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        if mail.automatic {
+            message.headers_mut().insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ));
+        }
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| MailError::Send(e.to_string())),
+            Transport::File(file) => file
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| MailError::Send(e.to_string())),
+            Transport::Memory(outbox) => {
+                outbox
+                    .lock()
+                    .map_err(|_| MailError::Send("outbox lock poisoned".into()))?
+                    .push(message);
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from() -> Mailbox {
+        "Entraide <ne-pas-repondre@entraide.example>"
+            .parse()
+            .unwrap()
+    }
+
+    fn mail() -> Outgoing {
+        Outgoing {
+            to: "annonceur@exemple.org".into(),
+            reply_to: Some("Visiteur <visiteur@exemple.org>".parse().unwrap()),
+            subject: "Votre annonce « Aide aux devoirs »".into(),
+            text: "Bonjour,\nvoici le lien.".into(),
+            html: "<p>Bonjour,</p>".into(),
+            automatic: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn can_send_to_memory_with_headers_and_both_bodies() {
+        let (mailer, outbox) = Mailer::in_memory(from());
+        mailer.send(mail()).await.unwrap();
+        let sent = String::from_utf8(outbox.lock().unwrap()[0].formatted()).unwrap();
+        for header in [
+            "Message-ID: ",
+            "Date: ",
+            "Auto-Submitted: auto-generated",
+            "Reply-To: ",
+            "From: ",
+        ] {
+            assert!(sent.contains(header), "{header} missing in\n{sent}");
+        }
+        assert!(sent.contains("text/plain") && sent.contains("text/html"));
+    }
+
+    #[tokio::test]
+    async fn can_write_an_outbox_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Mailer::from_url(&format!("file://{}", dir.path().display()), from()).unwrap();
+        mailer.send(mail()).await.unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(files.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn errors_on_bad_urls() {
+        for url in [
+            "ftp://x",
+            "smtp://host",
+            "smtp://host:port",
+            "smtp://host:25?tls=maybe",
+            "file://",
+        ] {
+            assert!(
+                matches!(Mailer::from_url(url, from()), Err(MailError::BadUrl(_))),
+                "{url}"
+            );
+        }
+        assert!(Mailer::from_url("smtp://user:pass@127.0.0.1:2525?tls=none", from()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn errors_on_header_injection_in_addresses() {
+        let (mailer, _) = Mailer::in_memory(from());
+        let injected = Outgoing {
+            to: "a@exemple.org\r\nBcc: b@exemple.org".into(),
+            ..mail()
+        };
+        assert!(matches!(
+            mailer.send(injected).await,
+            Err(MailError::Build(_))
+        ));
+    }
+}
