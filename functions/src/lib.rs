@@ -2,39 +2,63 @@
 //! caching, compression and 404 page; signed tokens and the mailer that the form
 //! endpoints use.
 
+pub mod error;
 pub mod mailer;
+mod offers_api;
+pub mod state;
 pub mod tokens;
+
+pub use state::{AppState, NoRebuild, Rebuild};
 
 use std::path::PathBuf;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// Fingerprinted assets never change; pages must be revalidated.
+/// The largest request body any endpoint reads: a full offer form is under 16 KB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Fingerprinted assets never change; pages must be revalidated; answers of the
+/// functions are never stored.
 async fn cache_headers(request: Request, next: Next) -> Response {
-    let immutable = request.uri().path().starts_with("/assets/");
-    let mut response = next.run(request).await;
-    let value = if immutable {
+    let path = request.uri().path();
+    let cache = if path.starts_with("/assets/") {
         "public, max-age=31536000, immutable"
+    } else if path.starts_with("/api/") {
+        "no-store"
     } else {
         "no-cache"
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-    response.headers_mut().insert(
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(cache));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     response
-        .headers_mut()
-        .insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    response
+}
+
+/// Every endpoint of the platform, with the built site in `out` served around them.
+pub fn app(state: AppState, out: PathBuf) -> Router {
+    let api = Router::new()
+        .route("/api/form-token", get(offers_api::form_token))
+        .route("/api/offers", post(offers_api::post_offer))
+        .route("/api/offers/confirm", get(offers_api::confirm))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
+    site(out).merge(api)
 }
 
 /// Serves the built site in `out`: `/dir/` from `dir/index.html`, the site's

@@ -145,7 +145,13 @@ pub fn build(
         .map(|(path, _)| path.clone())
         .collect();
     let jobs = timed(&mut report.phases, "plan", || {
-        plan(config, &site.pages, &prepared, &asset_paths)
+        plan(
+            config,
+            crate::forms::publish_context(site, &serde_json::Map::new(), &[]),
+            &site.pages,
+            &prepared,
+            &asset_paths,
+        )
     });
     let previous = timed(&mut report.phases, "manifest", || {
         Manifest::load(&options.out)

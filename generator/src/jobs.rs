@@ -166,7 +166,7 @@ fn crumb(label: &str, url: &str) -> Value {
     json!({ "label": label, "url": url })
 }
 
-fn page_meta(
+pub(crate) fn page_meta(
     title: &str,
     description: &str,
     url: &str,
@@ -310,7 +310,7 @@ impl<'a> Planner<'a> {
     }
 }
 
-fn home_crumb() -> Value {
+pub(crate) fn home_crumb() -> Value {
     crumb("Accueil", "/")
 }
 
@@ -334,6 +334,7 @@ fn group_by<'a, K: Ord>(
 
 pub fn plan<'a>(
     config: &'a SiteConfig,
+    publish: Value,
     pages: &'a [ContentPage],
     prepared: &'a [Prepared<'a>],
     assets: &[String],
@@ -622,11 +623,14 @@ pub fn plan<'a>(
     }
 
     // Fixed pages
-    let publish = json!({
-        "page": page_meta("Publier une annonce", "Proposez votre aide ou publiez un besoin : gratuit, sans compte, en deux minutes.", "/publier/", vec![home_crumb()], false),
-        "domains": config.domains,
-    });
     planner.html("/publier/", "publish.html", publish, Vec::new(), None);
+    planner.html(
+        "/publier/merci/",
+        "message.html",
+        crate::forms::sent_context(),
+        Vec::new(),
+        None,
+    );
     for page in pages {
         let url = format!("/{}/", page.slug);
         let meta = json!({ "page": page_meta(&page.title, &page.description, &url, vec![home_crumb()], false), "content": page.html });

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod forms;
 pub mod french;
 mod jobs;
 mod manifest;

@@ -364,14 +364,18 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
     }
 }
 
+/// When an offer published (or renewed) `now` leaves the listings: after its
+/// lifetime, or at the end of its end date if that comes first.
+pub fn expiry(now: DateTime<Utc>, end: Option<NaiveDate>, lifetime_days: i64) -> DateTime<Utc> {
+    let end_of_end = end.map(|end| (end + Duration::days(1)).and_time(NaiveTime::MIN).and_utc());
+    let lifetime = now + Duration::days(lifetime_days);
+    end_of_end.map_or(lifetime, |end| end.min(lifetime))
+}
+
 impl Draft {
     /// A new pending offer, expiring after `lifetime_days` or at the end of its end date.
     pub fn into_offer(self, id: Ulid, now: DateTime<Utc>, lifetime_days: i64) -> Offer {
-        let end_of_end = self
-            .end
-            .map(|end| (end + Duration::days(1)).and_time(NaiveTime::MIN).and_utc());
-        let lifetime = now + Duration::days(lifetime_days);
-        let expires = end_of_end.map_or(lifetime, |end| end.min(lifetime));
+        let expires = expiry(now, self.end, lifetime_days);
         Offer {
             id,
             kind: self.kind,

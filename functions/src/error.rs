@@ -1,0 +1,93 @@
+//! One error type for every endpoint, answered in French, as a page of the site's
+//! theme or as JSON, and never with an internal detail.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A link that is malformed, forged or expired.
+    #[error("invalid link")]
+    BadLink,
+    #[error("not found")]
+    NotFound,
+    /// A cross-site post, or a form that is not ours.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        AppError::Internal(error.to_string())
+    }
+
+    fn status_and_message(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::BadLink => (
+                StatusCode::BAD_REQUEST,
+                "Ce lien n'est pas valide ou a expiré. Vérifiez qu'il est complet, ou publiez à nouveau votre annonce.",
+            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "Cette annonce n'existe pas ou plus."),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Ce formulaire doit être envoyé depuis le site lui-même. Rechargez la page et réessayez.",
+            ),
+            AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Une erreur est survenue de notre côté. Rien n'a été perdu : réessayez dans quelques instants.",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!("{detail}");
+        }
+        let (status, message) = self.status_and_message();
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Erreur – Entraide</title></head><body><main><h1>Impossible de continuer</h1><p>{message}</p>\
+             <p><a href=\"/\">Retour à l'accueil</a></p></main></body></html>\n"
+        );
+        (status, Html(html)).into_response()
+    }
+}
+
+impl AppError {
+    /// The error as a page of the site's theme (falls back to a bare page).
+    pub fn page(self, site: &generator::Site) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!("{detail}");
+        }
+        let (status, message) = self.status_and_message();
+        let context = generator::forms::message_context(
+            "Impossible de continuer",
+            "/api/",
+            &[message],
+            Some(("Retour à l'accueil", "/")),
+        );
+        match site.render_page("message.html", context) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => self.into_response(),
+        }
+    }
+}
+
+/// The same errors for JSON clients.
+pub fn json_error(error: AppError) -> Response {
+    let (status, message) = error.status_and_message();
+    (
+        status,
+        Json(json!({ "errors": [{ "field": null, "message": message }] })),
+    )
+        .into_response()
+}

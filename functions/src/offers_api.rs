@@ -1,0 +1,405 @@
+//! Posting an offer (`POST /api/offers`), confirming it by mail
+//! (`GET /api/offers/confirm`), and the form's signed timestamp (`GET /api/form-token`).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Duration;
+use offers::validate::{FieldError, OfferInput, Rules, expiry, validate};
+use offers::{Offer, Status, Ulid};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::{AppError, json_error};
+use crate::mailer::Outgoing;
+use crate::state::AppState;
+use crate::tokens::Purpose;
+
+/// How long the confirmation link lives; unconfirmed offers go after that.
+const CONFIRM_HOURS: i64 = 48;
+/// How long a form token stays usable after the page was loaded.
+const FORM_TOKEN_HOURS: i64 = 12;
+/// How long the private management link lives.
+const MANAGE_DAYS: i64 = 365;
+
+/// The posting form as sent by a browser (`application/x-www-form-urlencoded`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FormFields {
+    kind: String,
+    engagement: String,
+    author_kind: String,
+    author_name: String,
+    domain: String,
+    title: String,
+    description: String,
+    /// Comma-separated.
+    skills: String,
+    commune: String,
+    remote: Option<String>,
+    department: String,
+    start: String,
+    end: String,
+    email: String,
+    consent: Option<String>,
+    website: String,
+    form_token: String,
+}
+
+/// The same fields as JSON: `skills` is an array, `remote` and `consent` booleans.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct JsonFields {
+    #[serde(flatten)]
+    input: OfferInput,
+    consent: bool,
+    website: String,
+    form_token: String,
+}
+
+/// A submission, whatever its encoding.
+struct Submission {
+    input: OfferInput,
+    consent: bool,
+    honeypot: bool,
+    form_token: String,
+    json: bool,
+}
+
+impl Submission {
+    fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Submission, AppError> {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if json {
+            let fields: JsonFields = serde_json::from_slice(body).map_err(|_| {
+                AppError::BadRequest("Le corps de la requête n'est pas un JSON valide.")
+            })?;
+            return Ok(Submission {
+                input: fields.input,
+                consent: fields.consent,
+                honeypot: !fields.website.is_empty(),
+                form_token: fields.form_token,
+                json,
+            });
+        }
+        let fields: FormFields = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
+        Ok(Submission {
+            input: OfferInput {
+                kind: fields.kind,
+                engagement: fields.engagement,
+                author_kind: fields.author_kind,
+                author_name: fields.author_name,
+                domain: fields.domain,
+                title: fields.title,
+                description: fields.description,
+                skills: fields
+                    .skills
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                commune: fields.commune,
+                remote: fields.remote.is_some(),
+                department: fields.department,
+                start: fields.start,
+                end: fields.end,
+                email: fields.email,
+            },
+            consent: fields.consent.is_some(),
+            honeypot: !fields.website.is_empty(),
+            form_token: fields.form_token,
+            json,
+        })
+    }
+
+    /// What the poster typed, to refill the form.
+    fn values(&self) -> Map<String, Value> {
+        let input = &self.input;
+        let mut values = Map::new();
+        for (key, value) in [
+            ("kind", &input.kind),
+            ("engagement", &input.engagement),
+            ("author_kind", &input.author_kind),
+            ("author_name", &input.author_name),
+            ("domain", &input.domain),
+            ("title", &input.title),
+            ("description", &input.description),
+            ("commune", &input.commune),
+            ("department", &input.department),
+            ("start", &input.start),
+            ("end", &input.end),
+            ("email", &input.email),
+        ] {
+            values.insert(key.to_owned(), Value::String(value.clone()));
+        }
+        values.insert("skills".into(), Value::String(input.skills.join(", ")));
+        values.insert("remote".into(), Value::Bool(input.remote));
+        values.insert("consent".into(), Value::Bool(self.consent));
+        values
+    }
+}
+
+/// The scheme, host and port of a URL: what browsers send as `Origin`.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(slash) => &url[..after_scheme + slash],
+        None => url,
+    }
+}
+
+/// Refuses cross-site posts: a plain HTML form triggers no CORS preflight.
+pub fn check_origin(headers: &HeaderMap, base_url: &str) -> Result<(), AppError> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return if origin.as_bytes() == origin_of(base_url).as_bytes() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        };
+    }
+    match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
+        None | Some(b"same-origin" | b"none") => Ok(()),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+fn invalid(state: &AppState, submission: &Submission, errors: Vec<FieldError>) -> Response {
+    if submission.json {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "errors": errors })),
+        )
+            .into_response();
+    }
+    let context = generator::forms::publish_context(&state.site, &submission.values(), &errors);
+    match state.site.render_page("publish.html", context) {
+        Ok(html) => (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response(),
+        Err(error) => AppError::internal(error).page(&state.site),
+    }
+}
+
+pub async fn form_token(State(state): State<AppState>) -> Response {
+    let now = state.now().timestamp();
+    let token = state
+        .secret
+        .sign(Purpose::Form, "form", 0, now, now + FORM_TOKEN_HOURS * 3600);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "token": token })),
+    )
+        .into_response()
+}
+
+pub async fn post_offer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let fail = |error: AppError| {
+        if json {
+            json_error(error)
+        } else {
+            error.page(&state.site)
+        }
+    };
+    if let Err(error) = check_origin(&headers, state.base_url()) {
+        return fail(error);
+    }
+    let submission = match Submission::parse(&headers, &body) {
+        Ok(submission) => submission,
+        Err(error) => return fail(error),
+    };
+    let sent = || Redirect::to("/publier/merci/").into_response();
+    if submission.honeypot {
+        // A robot filled the hidden field: it sees the usual answer, nothing is kept.
+        tracing::info!("honeypot submission dropped");
+        return sent();
+    }
+    let now = state.now();
+    let mut errors = Vec::new();
+    let filled_in = state
+        .secret
+        .verify(&submission.form_token, Purpose::Form, now.timestamp())
+        .map(|claims| now.timestamp() - claims.issued);
+    if filled_in.is_ok_and(|seconds| seconds < state.min_fill_seconds) {
+        errors.push(FieldError {
+            field: "form",
+            message: "Le formulaire a été envoyé trop vite. Relisez-le, puis envoyez-le à nouveau."
+                .into(),
+        });
+    }
+    let domains = state.site.config.domain_slugs();
+    let rules = Rules {
+        domains: &domains,
+        today: now.date_naive(),
+    };
+    let draft = validate(&submission.input, &rules);
+    if let Err(found) = &draft {
+        errors.extend(found.iter().cloned());
+    }
+    if !submission.consent {
+        errors.push(FieldError {
+            field: "consent",
+            message: "Acceptez la charte et le traitement de vos données pour publier.".into(),
+        });
+    }
+    let draft = match draft {
+        Ok(draft) if errors.is_empty() => draft,
+        _ => return invalid(&state, &submission, errors),
+    };
+    let offer = draft.into_offer(Ulid::new(), now, state.site.config.offer_lifetime_days);
+    match create_and_mail(&state, &offer).await {
+        Ok(()) if submission.json => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "id": offer.id, "status": "pending" })),
+        )
+            .into_response(),
+        Ok(()) => sent(),
+        Err(error) => fail(error),
+    }
+}
+
+/// Stores the pending offer and sends its confirmation link; if the mail cannot
+/// leave, the offer is erased again so that nothing is left half-done.
+async fn create_and_mail(state: &AppState, offer: &Offer) -> Result<(), AppError> {
+    state
+        .store
+        .create(offer)
+        .await
+        .map_err(AppError::internal)?;
+    let now = state.now().timestamp();
+    let token = state.secret.sign(
+        Purpose::Confirm,
+        &offer.id.to_string(),
+        offer.version,
+        now,
+        now + CONFIRM_HOURS * 3600,
+    );
+    let link = format!("{}/api/offers/confirm?token={token}", state.base_url());
+    let mail = render_mail(
+        state,
+        "confirm",
+        &format!("Confirmez votre annonce « {} »", offer.title),
+        offer,
+        json!({ "link": link }),
+    )
+    .map_err(AppError::internal);
+    let sent = match mail {
+        Ok(mail) => state.mailer.send(mail).await.map_err(AppError::internal),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = sent {
+        state
+            .store
+            .delete(offer.id)
+            .await
+            .map_err(AppError::internal)?;
+        return Err(error);
+    }
+    tracing::info!(offer = %offer.id, "confirmation link: {link}");
+    Ok(())
+}
+
+/// A mail to the poster from the theme's `mail/<name>.txt` and `.html`.
+fn render_mail(
+    state: &AppState,
+    name: &str,
+    subject: &str,
+    offer: &Offer,
+    extra: Value,
+) -> Result<Outgoing, generator::BuildError> {
+    let mut context =
+        json!({ "offer": { "title": offer.title, "author_name": offer.author_name } });
+    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        context.extend(extra);
+    }
+    Ok(Outgoing {
+        to: offer.email.clone(),
+        reply_to: None,
+        subject: subject.to_owned(),
+        text: state
+            .site
+            .render_page(&format!("mail/{name}.txt"), context.clone())?,
+        html: state
+            .site
+            .render_page(&format!("mail/{name}.html"), context)?,
+        automatic: true,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: String,
+}
+
+pub async fn confirm(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
+    confirm_offer(&state, &query.token)
+        .await
+        .unwrap_or_else(|error| error.page(&state.site))
+}
+
+async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppError> {
+    let now = state.now();
+    let claims = state
+        .secret
+        .verify(token, Purpose::Confirm, now.timestamp())
+        .map_err(|_| AppError::BadLink)?;
+    let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink)?;
+    let mut offer = state
+        .store
+        .get(id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let page = format!("/annonces/{id}/");
+    match offer.status {
+        Status::Pending => {}
+        // A second click on the link is harmless.
+        Status::Published | Status::Filled | Status::Expired => {
+            return Ok(Redirect::to(&page).into_response());
+        }
+        Status::Removed => return Err(AppError::NotFound),
+    }
+    offer.status = Status::Published;
+    offer.published = Some(now);
+    offer.updated = now;
+    offer.expires = expiry(now, offer.end, state.site.config.offer_lifetime_days);
+    let offer = state
+        .store
+        .update(&offer)
+        .await
+        .map_err(AppError::internal)?;
+    let manage = state.secret.sign(
+        Purpose::Manage,
+        &id.to_string(),
+        0,
+        now.timestamp(),
+        (now + Duration::days(MANAGE_DAYS)).timestamp(),
+    );
+    let extra = json!({
+        "link": format!("{}/api/offers/manage?token={manage}", state.base_url()),
+        "offer_url": format!("{}{page}", state.base_url()),
+    });
+    let mail = render_mail(
+        state,
+        "published",
+        &format!("Votre annonce « {} » est en ligne", offer.title),
+        &offer,
+        extra,
+    )
+    .map_err(AppError::internal)?;
+    state.rebuild.changed().await;
+    // The offer is live whatever happens to this mail; a failure is logged.
+    if let Err(error) = state.mailer.send(mail).await {
+        tracing::error!(offer = %id, "management link not sent: {error}");
+    }
+    Ok(Redirect::to(&page).into_response())
+}

@@ -1,0 +1,378 @@
+//! `POST /api/offers`, `GET /api/offers/confirm` and `GET /api/form-token`,
+//! driven through the router with `oneshot`, on a real SQLite store.
+
+#![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use functions::mailer::Mailer;
+use functions::tokens::{Purpose, Secret};
+use functions::{AppState, Rebuild, app};
+use lettre::Message;
+use offers::{Status, Store, open_store};
+use tower::ServiceExt;
+
+const ORIGIN: &str = "http://127.0.0.1:8080";
+
+fn clock() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+#[derive(Default)]
+struct CountingRebuild(AtomicUsize);
+
+#[async_trait::async_trait]
+impl Rebuild for CountingRebuild {
+    async fn changed(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    store: Arc<dyn Store>,
+    outbox: Arc<Mutex<Vec<Message>>>,
+    rebuilds: Arc<CountingRebuild>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
+    let store = open_store(&format!(
+        "sqlite://{}",
+        dir.path().join("test.db").display()
+    ))
+    .unwrap();
+    let (mailer, outbox) = Mailer::in_memory(
+        "Entraide <ne-pas-repondre@entraide.example>"
+            .parse()
+            .unwrap(),
+    );
+    let rebuilds = Arc::new(CountingRebuild::default());
+    let state = AppState {
+        store: Arc::clone(&store),
+        site: Arc::new(site),
+        secret: Secret::new("secret de test"),
+        mailer: Arc::new(mailer),
+        rebuild: rebuilds.clone(),
+        min_fill_seconds: 3,
+        clock,
+    };
+    Harness {
+        _dir: dir,
+        state,
+        store,
+        outbox,
+        rebuilds,
+    }
+}
+
+impl Harness {
+    async fn send(&self, request: Request<Body>) -> Response {
+        app(self.state.clone(), self._dir.path().join("public"))
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    fn mails(&self) -> Vec<String> {
+        self.outbox
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| String::from_utf8(m.formatted()).unwrap())
+            .collect()
+    }
+}
+
+const GOOD_FORM: &str = "kind=offer&engagement=volunteer&author_kind=individual&author_name=Aur%C3%A9lien\
+&domain=medical&title=Infirmier+retrait%C3%A9+disponible+en+renfort\
+&description=Infirmier+pendant+trente+ans%2C+je+peux+aider+un+EHPAD+ou+un+cabinet.\
+&skills=Soins%2C+%C3%89coute&commune=Ploudalmezeau&email=poster%40exemple.org&consent=on&website=&form_token=";
+
+fn post_form(body: &str) -> Request<Body> {
+    Request::post("/api/offers")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, ORIGIN)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+async fn text(response: Response) -> String {
+    String::from_utf8(
+        axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+/// The link a mail carries to an endpoint, decoded from quoted-printable soft breaks.
+fn link_in(mail: &str, path: &str) -> String {
+    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
+    let start = unfolded.find(path).unwrap();
+    unfolded[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn can_post_confirm_and_get_the_management_link() {
+    let h = harness();
+    let response = h.send(post_form(GOOD_FORM)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/publier/merci/");
+    let pending = h.store.list(Some(Status::Pending)).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        pending[0].commune.as_deref(),
+        Some("29178"),
+        "the commune name was resolved"
+    );
+    assert_eq!(pending[0].skills, ["Soins", "Écoute"]);
+
+    let mails = h.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: poster@exemple.org"));
+    assert!(mails[0].contains("Auto-Submitted: auto-generated"));
+    let confirm = link_in(&mails[0], "/api/offers/confirm?token=");
+
+    let response = h
+        .send(Request::get(&confirm).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id = pending[0].id;
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        format!("/annonces/{id}/").as_str()
+    );
+    let offer = h.store.get(id).await.unwrap().unwrap();
+    assert_eq!(offer.status, Status::Published);
+    assert_eq!(offer.published, Some(clock()));
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
+    let mails = h.mails();
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails[1].contains("/api/offers/manage?token="),
+        "{}",
+        mails[1]
+    );
+
+    // A second click is harmless: same page, no new mail, no new rebuild.
+    let again = h
+        .send(Request::get(&confirm).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.mails().len(), 2);
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn errors_on_invalid_form_with_everything_refilled() {
+    let h = harness();
+    let body = GOOD_FORM
+        .replace(
+            "title=Infirmier+retrait%C3%A9+disponible+en+renfort",
+            "title=Court",
+        )
+        .replace("&consent=on", "");
+    let response = h.send(post_form(&body)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(response).await;
+    assert!(
+        page.contains("Le formulaire contient 2 erreurs"),
+        "error summary"
+    );
+    assert!(page.contains("Le titre doit faire entre 10 et 120 caractères."));
+    assert!(
+        page.contains("aria-describedby=\"title-hint title-error\""),
+        "message tied to its field"
+    );
+    assert!(page.contains("value=\"Court\""), "the title is refilled");
+    assert!(page.contains(
+        "Infirmier pendant trente ans, je peux aider un EHPAD ou un cabinet.</textarea>"
+    ));
+    assert!(page.contains("value=\"Soins, Écoute\""));
+    assert!(page.contains("value=\"poster@exemple.org\""));
+    assert!(page.contains("<option value=\"medical\" selected>"));
+    assert!(page.contains("value=\"offer\" checked"));
+    assert!(
+        h.store.list(None).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+    assert!(h.mails().is_empty(), "nothing sent");
+}
+
+#[tokio::test]
+async fn json_clients_get_a_list_of_field_errors() {
+    let h = harness();
+    let request = Request::post("/api/offers")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            r#"{"kind":"offer","title":"Court","skills":["a"],"remote":true,"consent":false}"#,
+        ))
+        .unwrap();
+    let response = h.send(request).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for field in ["engagement", "title", "skills", "email", "consent"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    assert!(
+        !fields.contains(&"commune"),
+        "remote offers need no commune"
+    );
+}
+
+#[tokio::test]
+async fn errors_on_cross_site_posts() {
+    let h = harness();
+    let mut request = post_form(GOOD_FORM);
+    request
+        .headers_mut()
+        .insert(header::ORIGIN, "https://ailleurs.example".parse().unwrap());
+    let response = h.send(request).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(text(response).await.contains("depuis le site lui-même"));
+    let mut request = post_form(GOOD_FORM);
+    request.headers_mut().remove(header::ORIGIN);
+    request
+        .headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(h.send(request).await.status(), StatusCode::FORBIDDEN);
+    assert!(h.store.list(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_keeps_nothing() {
+    let h = harness();
+    let response = h
+        .send(post_form(
+            &GOOD_FORM.replace("website=", "website=http%3A%2F%2Fspam.example"),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(h.store.list(None).await.unwrap().is_empty());
+    assert!(h.mails().is_empty());
+}
+
+#[tokio::test]
+async fn errors_on_a_form_sent_too_fast() {
+    let h = harness();
+    let now = clock().timestamp();
+    let fresh = h
+        .state
+        .secret
+        .sign(Purpose::Form, "form", 0, now - 1, now + 3600);
+    let response = h.send(post_form(&format!("{GOOD_FORM}{fresh}"))).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(response).await.contains("envoyé trop vite"));
+    let seasoned = h
+        .state
+        .secret
+        .sign(Purpose::Form, "form", 0, now - 30, now + 3600);
+    let response = h.send(post_form(&format!("{GOOD_FORM}{seasoned}"))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn form_tokens_are_signed_timestamps() {
+    let h = harness();
+    let response = h
+        .send(Request::get("/api/form-token").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    let claims = h
+        .state
+        .secret
+        .verify(
+            body["token"].as_str().unwrap(),
+            Purpose::Form,
+            clock().timestamp(),
+        )
+        .unwrap();
+    assert_eq!(claims.issued, clock().timestamp());
+}
+
+#[tokio::test]
+async fn errors_on_oversized_bodies() {
+    let h = harness();
+    let body = format!(
+        "{GOOD_FORM}&description={}",
+        "a".repeat(functions::MAX_BODY_BYTES)
+    );
+    assert_eq!(
+        h.send(post_form(&body)).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn errors_on_bad_or_foreign_confirmation_links() {
+    let h = harness();
+    let response = h
+        .send(
+            Request::get("/api/offers/confirm?token=abc.def")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(text(response).await.contains("pas valide ou a expiré"));
+    let now = clock().timestamp();
+    let manage = h.state.secret.sign(
+        Purpose::Manage,
+        "01KAZZZZZZZZZZZZZZZZZZZZZZ",
+        0,
+        now,
+        now + 60,
+    );
+    let response = h
+        .send(
+            Request::get(format!("/api/offers/confirm?token={manage}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "a management token does not confirm"
+    );
+    let gone = h.state.secret.sign(
+        Purpose::Confirm,
+        "01KAZZZZZZZZZZZZZZZZZZZZZZ",
+        1,
+        now,
+        now + 60,
+    );
+    let response = h
+        .send(
+            Request::get(format!("/api/offers/confirm?token={gone}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,85 @@
+//! Pages drawn both by the build and by the functions: the posting form (empty,
+//! or refilled with the errors of a refused submission) and short messages.
+
+use offers::AuthorKind;
+use offers::validate::FieldError;
+use serde_json::{Map, Value, json};
+use tera::Context;
+
+use crate::BuildError;
+use crate::build::Site;
+use crate::jobs::{home_crumb, page_meta};
+
+/// The posting form's context: `values` as typed (field → text), `errors` as found.
+pub fn publish_context(site: &Site, values: &Map<String, Value>, errors: &[FieldError]) -> Value {
+    let mut by_field = Map::new();
+    for error in errors {
+        // The first error of a field is the one shown beside it.
+        by_field
+            .entry(error.field)
+            .or_insert_with(|| Value::String(error.message.clone()));
+    }
+    let domain_options: Vec<Value> = site
+        .config
+        .domains
+        .iter()
+        .map(|d| json!([d.slug, d.label]))
+        .collect();
+    json!({
+        "page": page_meta(
+            "Publier une annonce",
+            "Proposez votre aide ou publiez un besoin : gratuit, sans compte, en deux minutes.",
+            "/publier/",
+            vec![home_crumb()],
+            !errors.is_empty(),
+        ),
+        "domain_options": domain_options,
+        "kind_options": [["offer", "proposez votre aide"], ["request", "recherchez de l'aide"]],
+        "engagement_options": [["volunteer", "bénévole"], ["paid", "rémunéré"]],
+        "author_kind_options": AuthorKind::ALL.map(|kind| json!([kind, kind.label()])),
+        "values": values,
+        "errors": by_field,
+        "error_list": errors,
+    })
+}
+
+/// A short page: a title, some paragraphs, an optional link onwards.
+pub fn message_context(
+    title: &str,
+    url: &str,
+    paragraphs: &[&str],
+    link: Option<(&str, &str)>,
+) -> Value {
+    json!({
+        "page": page_meta(title, paragraphs.first().copied().unwrap_or_default(), url, vec![home_crumb()], true),
+        "paragraphs": paragraphs,
+        "link": link.map(|(label, url)| json!({ "label": label, "url": url })),
+    })
+}
+
+impl Site {
+    /// Renders one of the theme's page templates with `context` plus what every
+    /// page gets (the site and its assets).
+    pub fn render_page(&self, template: &str, context: Value) -> Result<String, BuildError> {
+        let mut context = Context::from_value(context)?;
+        context.insert(
+            "site",
+            &json!({ "name": self.config.name, "base_url": self.config.base_url, "language": self.config.language }),
+        );
+        context.insert("assets", &self.theme.asset_urls);
+        Ok(self.theme.tera.render(template, &context)?)
+    }
+}
+
+/// `/publier/merci/`, where a poster lands after sending the form.
+pub fn sent_context() -> Value {
+    message_context(
+        "Vérifiez votre messagerie",
+        "/publier/merci/",
+        &[
+            "Votre annonce est bien reçue. Nous venons de vous envoyer un courriel : cliquez sur le lien qu'il contient pour la publier.",
+            "Sans confirmation sous 48 heures, l'annonce est effacée. Pensez à regarder dans les courriers indésirables.",
+        ],
+        Some(("Retour à l'accueil", "/")),
+    )
+}
