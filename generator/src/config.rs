@@ -31,6 +31,12 @@ pub struct SiteConfig {
     pub keep_closed_days: i64,
     #[serde(default = "default_feed_size")]
     pub feed_size: usize,
+    /// Sender of every mail the platform sends, e.g. `Entraide <ne-pas-repondre@exemple.fr>`.
+    #[serde(default = "default_mail_from")]
+    pub mail_from: String,
+    /// A form sent sooner than this after the page loaded is refused as a robot's.
+    #[serde(default = "default_min_fill_seconds")]
+    pub min_fill_seconds: i64,
     pub domains: Vec<Domain>,
 }
 
@@ -48,6 +54,12 @@ fn default_keep_closed() -> i64 {
 }
 fn default_feed_size() -> usize {
     20
+}
+fn default_mail_from() -> String {
+    "Entraide <ne-pas-repondre@localhost>".into()
+}
+fn default_min_fill_seconds() -> i64 {
+    3
 }
 
 impl SiteConfig {
@@ -96,6 +108,15 @@ impl SiteConfig {
         }
         if !(0..=365).contains(&self.keep_closed_days) {
             return Err("keep_closed_days must be between 0 and 365".into());
+        }
+        if !(0..=600).contains(&self.min_fill_seconds) {
+            return Err("min_fill_seconds must be between 0 and 600".into());
+        }
+        if !self.mail_from.contains('@') {
+            return Err(format!(
+                "mail_from must be an address like \"Entraide <ne-pas-repondre@exemple.fr>\", got {:?}",
+                self.mail_from
+            ));
         }
         if !(1..=1000).contains(&self.feed_size) {
             return Err("feed_size must be between 1 and 1000".into());

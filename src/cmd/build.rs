@@ -1,6 +1,6 @@
 //! `entraide build`: the static site, from the store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,8 @@ pub struct Args {
 }
 
 pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
-    let report = build_site(env, &args.out, args.base_url.as_deref(), args.force).await?;
+    let site = Arc::new(load_site(env, args.base_url.as_deref())?);
+    let report = build_site(env, site, &args.out, args.force).await?;
     eprintln!("{}", summary(&report));
     Ok(())
 }
@@ -46,15 +47,8 @@ pub fn summary(report: &BuildReport) -> String {
     )
 }
 
-/// Loads the site and the offers, then builds into `out`, with a progress line
-/// on long builds.
-pub async fn build_site(
-    env: &Env,
-    out: &std::path::Path,
-    base_url: Option<&str>,
-    force: bool,
-) -> anyhow::Result<BuildReport> {
-    let start = Instant::now();
+/// The site folder's config, content and theme, with the public address overridden.
+pub fn load_site(env: &Env, base_url: Option<&str>) -> anyhow::Result<Site> {
     let mut site = Site::load(&env.site, &env.site.join("themes/default")).with_context(|| {
         format!(
             "impossible de charger le site depuis {}",
@@ -64,6 +58,17 @@ pub async fn build_site(
     if let Some(base_url) = base_url {
         site.config.base_url = base_url.trim_end_matches('/').to_owned();
     }
+    Ok(site)
+}
+
+/// Reads the offers, then builds into `out`, with a progress line on long builds.
+pub async fn build_site(
+    env: &Env,
+    site: Arc<Site>,
+    out: &Path,
+    force: bool,
+) -> anyhow::Result<BuildReport> {
+    let start = Instant::now();
     let offers = env
         .store
         .list(None)

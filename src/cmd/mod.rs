@@ -43,6 +43,7 @@ enum Command {
 }
 
 /// What every command shares: the store and the site folder.
+#[derive(Clone)]
 pub struct Env {
     pub store: Arc<dyn Store>,
     pub store_url: String,

@@ -1,27 +1,95 @@
-//! `entraide serve`: builds the site, then serves it locally.
+//! `entraide serve`: builds the site, then serves it and the functions on one
+//! origin, rebuilding after every change the functions make.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
+use functions::mailer::{DEFAULT_MAIL_URL, Mailbox, Mailer};
+use functions::tokens::Secret;
+use functions::{AppState, Rebuild};
+use generator::Site;
 
 use super::Env;
-use super::build::{build_site, summary};
+use super::build::{build_site, load_site, summary};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Adresse d'écoute.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Adresse publique du site (par défaut http://ADRESSE-D-ÉCOUTE).
+    /// Adresse publique du site, celle que les formulaires doivent avoir pour origine
+    /// (par défaut http://ADRESSE-D-ÉCOUTE).
     #[arg(long)]
     pub base_url: Option<String>,
     /// Dossier où le site est construit.
     #[arg(long, default_value = "public")]
     pub out: PathBuf,
+    /// Envoi des courriels : file://DOSSIER (un fichier .eml par courriel, par défaut)
+    /// ou smtp://[utilisateur:mot-de-passe@]hôte:port[?tls=none|starttls|tls].
+    #[arg(long, env = "ENTRAIDE_MAIL", default_value = DEFAULT_MAIL_URL)]
+    pub mail: String,
     /// Remplit d'abord une base vide avec 1 000 annonces de démonstration.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Rebuilds the site after a change; one build at a time, the next one waits.
+struct SiteRebuild {
+    env: Env,
+    site: Arc<Site>,
+    out: PathBuf,
+    lock: tokio::sync::Mutex<()>,
+}
+
+#[async_trait::async_trait]
+impl Rebuild for SiteRebuild {
+    async fn changed(&self) {
+        let _one_at_a_time = self.lock.lock().await;
+        match build_site(&self.env, Arc::clone(&self.site), &self.out, false).await {
+            Ok(report) => tracing::info!("{}", summary(&report)),
+            Err(error) => tracing::error!("reconstruction impossible : {error:#}"),
+        }
+    }
+}
+
+/// The signing key: `ENTRAIDE_SECRET`, or a random one kept in `secret` beside the store.
+fn load_secret(env: &Env) -> anyhow::Result<Secret> {
+    if let Ok(secret) = std::env::var("ENTRAIDE_SECRET") {
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "ENTRAIDE_SECRET doit compter au moins 32 caractères"
+        );
+        return Ok(Secret::new(secret));
+    }
+    let folder = env
+        .store_url
+        .strip_prefix("sqlite://")
+        .and_then(|path| Path::new(path).parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let path = folder.join("secret");
+    if let Ok(existing) = std::fs::read(&path) {
+        return Ok(Secret::new(existing));
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("pas d'aléa disponible : {e}"))?;
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, key.as_bytes())
+        .with_context(|| format!("impossible d'écrire {}", path.display()))?;
+    eprintln!("clé de signature créée dans {}", path.display());
+    Ok(Secret::new(key))
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
@@ -32,13 +100,35 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     let base_url = args
         .base_url
         .unwrap_or_else(|| format!("http://{}", args.bind));
-    let report = build_site(env, &args.out, Some(&base_url), false).await?;
+    let site = Arc::new(load_site(env, Some(&base_url))?);
+    let report = build_site(env, Arc::clone(&site), &args.out, false).await?;
     eprintln!("{}", summary(&report));
+    let from: Mailbox = site
+        .config
+        .mail_from
+        .parse()
+        .with_context(|| format!("mail_from invalide : {}", site.config.mail_from))?;
+    let mailer =
+        Mailer::from_url(&args.mail, from).with_context(|| format!("--mail {}", args.mail))?;
+    let state = AppState {
+        store: Arc::clone(&env.store),
+        secret: load_secret(env)?,
+        mailer: Arc::new(mailer),
+        rebuild: Arc::new(SiteRebuild {
+            env: env.clone(),
+            site: Arc::clone(&site),
+            out: args.out.clone(),
+            lock: tokio::sync::Mutex::new(()),
+        }),
+        min_fill_seconds: site.config.min_fill_seconds,
+        site,
+        clock: chrono::Utc::now,
+    };
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", args.bind))?;
     eprintln!("site servi sur {base_url}/ (Ctrl-C pour arrêter)");
-    axum::serve(listener, functions::site(args.out))
+    axum::serve(listener, functions::app(state, args.out))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     eprintln!("arrêt");
