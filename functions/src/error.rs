@@ -13,6 +13,9 @@ pub enum AppError {
     BadLink,
     #[error("not found")]
     NotFound,
+    /// The offer exists but takes no more messages (pending, filled, expired, removed).
+    #[error("closed")]
+    Closed,
     /// A cross-site post, or a form that is not ours.
     #[error("forbidden")]
     Forbidden,
@@ -34,6 +37,10 @@ impl AppError {
                 "Ce lien n'est pas valide ou a expiré. Vérifiez qu'il est complet, ou publiez à nouveau votre annonce.",
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "Cette annonce n'existe pas ou plus."),
+            AppError::Closed => (
+                StatusCode::CONFLICT,
+                "Cette annonce n'accepte plus de messages : elle est pourvue, expirée ou pas encore publiée. D'autres annonces vous attendent.",
+            ),
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "Ce formulaire doit être envoyé depuis le site lui-même. Rechargez la page et réessayez.",

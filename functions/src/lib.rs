@@ -2,6 +2,7 @@
 //! caching, compression and 404 page; signed tokens and the mailer that the form
 //! endpoints use.
 
+mod contact_api;
 pub mod error;
 pub mod mailer;
 mod offers_api;
@@ -56,6 +57,7 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
         .route("/api/form-token", get(offers_api::form_token))
         .route("/api/offers", post(offers_api::post_offer))
         .route("/api/offers/confirm", get(offers_api::confirm))
+        .route("/api/contact", post(contact_api::post_contact))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     site(out).merge(api)

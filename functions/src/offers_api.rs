@@ -22,7 +22,7 @@ const CONFIRM_HOURS: i64 = 48;
 /// How long a form token stays usable after the page was loaded.
 const FORM_TOKEN_HOURS: i64 = 12;
 /// How long the private management link lives.
-const MANAGE_DAYS: i64 = 365;
+pub(crate) const MANAGE_DAYS: i64 = 365;
 
 /// The posting form as sent by a browser (`application/x-www-form-urlencoded`).
 #[derive(Debug, Default, Deserialize)]
@@ -168,6 +168,18 @@ pub fn check_origin(headers: &HeaderMap, base_url: &str) -> Result<(), AppError>
     }
 }
 
+/// A form token younger than `min_fill_seconds`: a robot's speed. A missing or
+/// invalid token is not an error here (forms work without JavaScript).
+pub(crate) fn sent_too_fast(state: &AppState, form_token: &str) -> Option<FieldError> {
+    let now = state.now().timestamp();
+    let claims = state.secret.verify(form_token, Purpose::Form, now).ok()?;
+    (now - claims.issued < state.min_fill_seconds).then(|| FieldError {
+        field: "form",
+        message: "Le formulaire a été envoyé trop vite. Relisez-le, puis envoyez-le à nouveau."
+            .into(),
+    })
+}
+
 fn invalid(state: &AppState, submission: &Submission, errors: Vec<FieldError>) -> Response {
     if submission.json {
         return (
@@ -225,17 +237,7 @@ pub async fn post_offer(
     }
     let now = state.now();
     let mut errors = Vec::new();
-    let filled_in = state
-        .secret
-        .verify(&submission.form_token, Purpose::Form, now.timestamp())
-        .map(|claims| now.timestamp() - claims.issued);
-    if filled_in.is_ok_and(|seconds| seconds < state.min_fill_seconds) {
-        errors.push(FieldError {
-            field: "form",
-            message: "Le formulaire a été envoyé trop vite. Relisez-le, puis envoyez-le à nouveau."
-                .into(),
-        });
-    }
+    errors.extend(sent_too_fast(&state, &submission.form_token));
     let domains = state.site.config.domain_slugs();
     let rules = Rules {
         domains: &domains,

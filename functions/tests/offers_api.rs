@@ -3,131 +3,20 @@
 
 #![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
 
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::sync::atomic::Ordering;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use axum::response::Response;
-use chrono::{DateTime, Utc};
-use functions::mailer::Mailer;
-use functions::tokens::{Purpose, Secret};
-use functions::{AppState, Rebuild, app};
-use lettre::Message;
-use offers::{Status, Store, open_store};
-use tower::ServiceExt;
-
-const ORIGIN: &str = "http://127.0.0.1:8080";
-
-fn clock() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
-        .unwrap()
-        .to_utc()
-}
-
-#[derive(Default)]
-struct CountingRebuild(AtomicUsize);
-
-#[async_trait::async_trait]
-impl Rebuild for CountingRebuild {
-    async fn changed(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    state: AppState,
-    store: Arc<dyn Store>,
-    outbox: Arc<Mutex<Vec<Message>>>,
-    rebuilds: Arc<CountingRebuild>,
-}
-
-fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
-    let store = open_store(&format!(
-        "sqlite://{}",
-        dir.path().join("test.db").display()
-    ))
-    .unwrap();
-    let (mailer, outbox) = Mailer::in_memory(
-        "Entraide <ne-pas-repondre@entraide.example>"
-            .parse()
-            .unwrap(),
-    );
-    let rebuilds = Arc::new(CountingRebuild::default());
-    let state = AppState {
-        store: Arc::clone(&store),
-        site: Arc::new(site),
-        secret: Secret::new("secret de test"),
-        mailer: Arc::new(mailer),
-        rebuild: rebuilds.clone(),
-        min_fill_seconds: 3,
-        clock,
-    };
-    Harness {
-        _dir: dir,
-        state,
-        store,
-        outbox,
-        rebuilds,
-    }
-}
-
-impl Harness {
-    async fn send(&self, request: Request<Body>) -> Response {
-        app(self.state.clone(), self._dir.path().join("public"))
-            .oneshot(request)
-            .await
-            .unwrap()
-    }
-
-    fn mails(&self) -> Vec<String> {
-        self.outbox
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|m| String::from_utf8(m.formatted()).unwrap())
-            .collect()
-    }
-}
+use common::{clock, harness, link_in, post_form, text};
+use functions::tokens::Purpose;
+use offers::Status;
 
 const GOOD_FORM: &str = "kind=offer&engagement=volunteer&author_kind=individual&author_name=Aur%C3%A9lien\
 &domain=medical&title=Infirmier+retrait%C3%A9+disponible+en+renfort\
 &description=Infirmier+pendant+trente+ans%2C+je+peux+aider+un+EHPAD+ou+un+cabinet.\
 &skills=Soins%2C+%C3%89coute&commune=Ploudalmezeau&email=poster%40exemple.org&consent=on&website=&form_token=";
-
-fn post_form(body: &str) -> Request<Body> {
-    Request::post("/api/offers")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ORIGIN, ORIGIN)
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
-async fn text(response: Response) -> String {
-    String::from_utf8(
-        axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap()
-            .to_vec(),
-    )
-    .unwrap()
-}
-
-/// The link a mail carries to an endpoint, decoded from quoted-printable soft breaks.
-fn link_in(mail: &str, path: &str) -> String {
-    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
-    let start = unfolded.find(path).unwrap();
-    unfolded[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
-        .next()
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn can_post_confirm_and_get_the_management_link() {

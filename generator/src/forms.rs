@@ -10,6 +10,17 @@ use crate::BuildError;
 use crate::build::Site;
 use crate::jobs::{home_crumb, page_meta};
 
+/// Field → message; the first error of a field is the one shown beside it.
+fn errors_by_field(errors: &[FieldError]) -> Map<String, Value> {
+    let mut by_field = Map::new();
+    for error in errors {
+        by_field
+            .entry(error.field)
+            .or_insert_with(|| Value::String(error.message.clone()));
+    }
+    by_field
+}
+
 /// The posting form's context: `values` as typed (field → text), `errors` as found.
 pub fn publish_context(site: &Site, values: &Map<String, Value>, errors: &[FieldError]) -> Value {
     let mut by_field = Map::new();
@@ -82,4 +93,29 @@ pub fn sent_context() -> Value {
         ],
         Some(("Retour à l'accueil", "/")),
     )
+}
+
+/// `/contact/merci/`, where a visitor lands after writing to a poster.
+pub fn contact_sent_context() -> Value {
+    message_context(
+        "Message envoyé",
+        "/contact/merci/",
+        &[
+            "Votre message a été transmis par courriel à l'auteur de l'annonce. S'il vous répond, ce sera directement à votre adresse.",
+            "Sans réponse de sa part, n'hésitez pas à consulter d'autres annonces : l'entraide ne manque pas.",
+        ],
+        Some(("Voir les annonces", "/annonces/")),
+    )
+}
+
+/// The contact form of one offer, refilled with the errors of a refused message.
+pub fn contact_context(offer: &Value, values: &Map<String, Value>, errors: &[FieldError]) -> Value {
+    let by_field = errors_by_field(errors);
+    json!({
+        "page": page_meta("Votre message n'est pas parti", "Corrigez le formulaire de contact.", "/api/contact", vec![home_crumb()], true),
+        "offer": offer,
+        "values": values,
+        "errors": by_field,
+        "error_list": errors,
+    })
 }

@@ -624,13 +624,12 @@ pub fn plan<'a>(
 
     // Fixed pages
     planner.html("/publier/", "publish.html", publish, Vec::new(), None);
-    planner.html(
-        "/publier/merci/",
-        "message.html",
-        crate::forms::sent_context(),
-        Vec::new(),
-        None,
-    );
+    for (url, context) in [
+        ("/publier/merci/", crate::forms::sent_context()),
+        ("/contact/merci/", crate::forms::contact_sent_context()),
+    ] {
+        planner.html(url, "message.html", context, Vec::new(), None);
+    }
     for page in pages {
         let url = format!("/{}/", page.slug);
         let meta = json!({ "page": page_meta(&page.title, &page.description, &url, vec![home_crumb()], false), "content": page.html });

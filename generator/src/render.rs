@@ -69,6 +69,9 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
                          "breadcrumbs": crumbs, "noindex": !prepared.listed }),
             );
             context.insert("offer", view);
+            // The contact form is the one the function refills: empty here.
+            context.insert("values", &json!({}));
+            context.insert("errors", &json!({}));
             context.insert("json_ld", &json_ld(prepared, view, env.config));
             page("offer.html", context, env)
         }

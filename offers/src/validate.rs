@@ -107,6 +107,22 @@ struct Checker {
 }
 
 impl Checker {
+    fn email(&mut self, field: &'static str, raw: &str) -> String {
+        let email = raw.trim().to_owned();
+        if email.is_empty() {
+            self.fail(field, "L'adresse électronique est obligatoire.");
+        } else if email.len() > MAX_EMAIL_CHARS
+            || !EmailAddress::is_valid(&email)
+            || email.chars().any(char::is_control)
+        {
+            self.fail(
+                field,
+                "L'adresse électronique n'est pas valide (exemple : prenom.nom@exemple.fr).",
+            );
+        }
+        email
+    }
+
     fn fail(&mut self, field: &'static str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field,
@@ -199,6 +215,50 @@ impl Checker {
     }
 }
 
+/// A visitor's message to a poster, checked: every field bounded, no control
+/// character (so nothing can slip into a mail header), links capped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactMessage {
+    pub name: String,
+    pub email: String,
+    pub message: String,
+}
+
+pub const CONTACT_NAME_CHARS: (usize, usize) = (2, 80);
+pub const CONTACT_MESSAGE_CHARS: (usize, usize) = (20, 3000);
+
+pub fn validate_contact(
+    name: &str,
+    email: &str,
+    message: &str,
+) -> Result<ContactMessage, Vec<FieldError>> {
+    let mut check = Checker { errors: Vec::new() };
+    let name = check.text("name", "Votre nom", name, CONTACT_NAME_CHARS, false);
+    let email = check.email("email", email);
+    let message = check.text(
+        "message",
+        "Le message",
+        message,
+        CONTACT_MESSAGE_CHARS,
+        true,
+    );
+    if crate::markdown::link_count(&message) > MAX_LINKS {
+        check.fail(
+            "message",
+            format!("Le message ne peut pas contenir plus de {MAX_LINKS} liens."),
+        );
+    }
+    if check.errors.is_empty() {
+        Ok(ContactMessage {
+            name,
+            email,
+            message,
+        })
+    } else {
+        Err(check.errors)
+    }
+}
+
 /// Checks every field and returns all the errors found, in form order.
 pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldError>> {
     let mut check = Checker { errors: Vec::new() };
@@ -254,18 +314,7 @@ pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldErr
     if end.is_some_and(|end| end < rules.today) {
         check.fail("end", "La date de fin est déjà passée.");
     }
-    let email = input.email.trim().to_owned();
-    if email.is_empty() {
-        check.fail("email", "L'adresse électronique est obligatoire.");
-    } else if email.len() > MAX_EMAIL_CHARS
-        || !EmailAddress::is_valid(&email)
-        || email.chars().any(char::is_control)
-    {
-        check.fail(
-            "email",
-            "L'adresse électronique n'est pas valide (exemple : prenom.nom@exemple.fr).",
-        );
-    }
+    let email = check.email("email", &input.email);
     match (kind, engagement, author_kind) {
         (Some(kind), Some(engagement), Some(author_kind)) if check.errors.is_empty() => Ok(Draft {
             kind,
@@ -599,6 +648,21 @@ mod tests {
             ..good_input()
         };
         assert!(errors(&input)[0].message.contains("3 liens"));
+    }
+
+    #[test]
+    fn errors_on_bad_contact_messages() {
+        assert!(
+            validate_contact(
+                "Léa",
+                "lea@exemple.org",
+                "Bonjour, je suis disponible samedi matin."
+            )
+            .is_ok()
+        );
+        let errors = validate_contact("L\r\nBcc: x@y.z", "pas une adresse", "Court").unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "email", "message"]);
     }
 
     #[test]

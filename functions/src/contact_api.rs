@@ -1,0 +1,134 @@
+//! `POST /api/contact`: a visitor's message relayed to a poster by mail, From the
+//! platform, Reply-To the visitor; the visitor never sees the poster's address.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Duration;
+use offers::validate::{FieldError, validate_contact};
+use offers::{Offer, Ulid};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::AppError;
+use crate::mailer::{Mailbox, Outgoing};
+use crate::offers_api::{MANAGE_DAYS, check_origin, sent_too_fast};
+use crate::state::AppState;
+use crate::tokens::Purpose;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ContactFields {
+    offer: String,
+    name: String,
+    email: String,
+    message: String,
+    website: String,
+    form_token: String,
+}
+
+pub async fn post_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    relay(&state, &headers, &body)
+        .await
+        .unwrap_or_else(|error| error.page(&state.site))
+}
+
+async fn relay(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, AppError> {
+    check_origin(headers, state.base_url())?;
+    let fields: ContactFields = serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
+    let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
+    let offer = state
+        .store
+        .get(id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let now = state.now();
+    if !offer.is_listed(now) {
+        return Err(AppError::Closed);
+    }
+    let sent = Redirect::to("/contact/merci/").into_response();
+    if !fields.website.is_empty() {
+        tracing::info!("honeypot contact dropped");
+        return Ok(sent);
+    }
+    let mut errors: Vec<FieldError> = sent_too_fast(state, &fields.form_token)
+        .into_iter()
+        .collect();
+    let message = validate_contact(&fields.name, &fields.email, &fields.message);
+    if let Err(found) = &message {
+        errors.extend(found.iter().cloned());
+    }
+    let message = match message {
+        Ok(message) if errors.is_empty() => message,
+        _ => return refill(state, &offer, &fields, &errors),
+    };
+    let visitor = Mailbox::new(
+        Some(message.name.clone()),
+        message
+            .email
+            .parse()
+            .map_err(|_| AppError::BadRequest("Adresse électronique invalide."))?,
+    );
+    let manage = state.secret.sign(
+        Purpose::Manage,
+        &offer.id.to_string(),
+        0,
+        now.timestamp(),
+        (now + Duration::days(MANAGE_DAYS)).timestamp(),
+    );
+    let context = json!({
+        "offer": { "title": offer.title, "author_name": offer.author_name },
+        "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
+        "manage_link": format!("{}/api/offers/manage?token={manage}", state.base_url()),
+        "visitor": { "name": message.name, "message": message.message },
+    });
+    let render = |name: &str| {
+        state
+            .site
+            .render_page(name, context.clone())
+            .map_err(AppError::internal)
+    };
+    let mail = Outgoing {
+        to: offer.email.clone(),
+        reply_to: Some(visitor),
+        subject: format!("Message à propos de votre annonce « {} »", offer.title),
+        text: render("mail/contact.txt")?,
+        html: render("mail/contact.html")?,
+        automatic: false,
+    };
+    state.mailer.send(mail).await.map_err(AppError::internal)?;
+    tracing::info!(offer = %offer.id, "contact message relayed");
+    Ok(sent)
+}
+
+/// The contact form again, with what was typed and what is wrong.
+fn refill(
+    state: &AppState,
+    offer: &Offer,
+    fields: &ContactFields,
+    errors: &[FieldError],
+) -> Result<Response, AppError> {
+    let mut values = Map::new();
+    values.insert("name".into(), Value::String(fields.name.clone()));
+    values.insert("email".into(), Value::String(fields.email.clone()));
+    values.insert("message".into(), Value::String(fields.message.clone()));
+    let summary = json!({
+        "id": offer.id,
+        "title": offer.title,
+        "author_name": offer.author_name,
+        "url": format!("/annonces/{}/", offer.id),
+    });
+    let context = generator::forms::contact_context(&summary, &values, errors);
+    let html = state
+        .site
+        .render_page("contact.html", context)
+        .map_err(AppError::internal)?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+}

@@ -1,0 +1,129 @@
+//! What the router tests share: a router over a real SQLite store in a temporary
+//! folder, the in-memory outbox, a rebuild counter and a fixed clock.
+
+#![allow(clippy::unwrap_used, dead_code)] // each test file uses its own part
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use functions::mailer::Mailer;
+use functions::tokens::Secret;
+use functions::{AppState, Rebuild, app};
+use lettre::Message;
+use offers::{Store, open_store};
+use tower::ServiceExt;
+
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
+pub fn clock() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+#[derive(Default)]
+pub struct CountingRebuild(pub AtomicUsize);
+
+#[async_trait::async_trait]
+impl Rebuild for CountingRebuild {
+    async fn changed(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub state: AppState,
+    pub store: Arc<dyn Store>,
+    pub outbox: Arc<Mutex<Vec<Message>>>,
+    pub rebuilds: Arc<CountingRebuild>,
+}
+
+pub fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
+    let store = open_store(&format!(
+        "sqlite://{}",
+        dir.path().join("test.db").display()
+    ))
+    .unwrap();
+    let (mailer, outbox) = Mailer::in_memory(
+        "Entraide <ne-pas-repondre@entraide.example>"
+            .parse()
+            .unwrap(),
+    );
+    let rebuilds = Arc::new(CountingRebuild::default());
+    let state = AppState {
+        store: Arc::clone(&store),
+        site: Arc::new(site),
+        secret: Secret::new("secret de test"),
+        mailer: Arc::new(mailer),
+        rebuild: rebuilds.clone(),
+        min_fill_seconds: 3,
+        clock,
+    };
+    Harness {
+        dir,
+        state,
+        store,
+        outbox,
+        rebuilds,
+    }
+}
+
+impl Harness {
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        app(self.state.clone(), self.dir.path().join("public"))
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    pub fn mails(&self) -> Vec<String> {
+        self.outbox
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| String::from_utf8(m.formatted()).unwrap())
+            .collect()
+    }
+}
+
+pub fn post_form(body: &str) -> Request<Body> {
+    post_to("/api/offers", body)
+}
+
+pub fn post_to(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, ORIGIN)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+pub async fn text(response: Response) -> String {
+    String::from_utf8(
+        axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+/// The link a mail carries to an endpoint, decoded from quoted-printable soft breaks.
+pub fn link_in(mail: &str, path: &str) -> String {
+    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
+    let start = unfolded.find(path).unwrap();
+    unfolded[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_owned()
+}
