@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the browser / HTML-validation tests (tests/browser) need:
+# Installs what the tests need: the SMTP server of tests/e2e.rs (aiosmtpd, PyPI) and,
+# for the browser / HTML-validation tests (tests/browser):
 #   - Debian's chromium (used by playwright-core; no browser is downloaded)
 #   - a Java runtime (for the Nu HTML Checker, vnu.jar)
 #   - the npm packages pinned in tests/browser/package-lock.json
@@ -29,6 +30,9 @@ fi
 if ! command -v java >/dev/null 2>&1; then
   missing+=(default-jre-headless)
 fi
+if ! command -v curl >/dev/null 2>&1; then
+  missing+=(curl)
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -54,6 +58,13 @@ if ! command -v npm >/dev/null 2>&1; then
   log "npm not found (Node.js 20+ is required)" >&2
   exit 1
 fi
+
+# The end-to-end test's SMTP server (tests/e2e.rs starts and stops it).
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  log "pip install aiosmtpd"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "aiosmtpd==1.4.6" </dev/null
+fi
+log "aiosmtpd: $(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)')"
 
 log "npm ci in tests/browser"
 # Never let anything download a browser build or a JRE (vnu-jar's postinstall

@@ -47,6 +47,29 @@ first() { find "$public/$1" -mindepth "$2" -maxdepth "$2" -name index.html | sor
 pages="/ /annonces/ /annonces/page/2/ $offers /domaines/ /domaines/medical/ $(first domaines/medical 2)
 /departements/ /departements/29-finistere/ /regions/ /regions/bretagne/ $(first villes 2)
 /publier/ /a-propos/ /charte/ /faq/ /mentions-legales/ /confidentialite/ /404.html"
+# Pages the functions draw (a refused form, a refused message) are checked too.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ENTRAIDE_SECRET="a test secret long enough for entraide serve" \
+  target/debug/entraide --store "sqlite://$work/entraide.db" serve --bind "127.0.0.1:$port" \
+  --out "$public" --mail "file://$work/outbox" >"$work/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
+listed_offer=$(entraide export | python3 -c '
+import json, sys, datetime
+now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+listed = [o["id"] for o in map(json.loads, sys.stdin) if o["status"] == "published" and o["expires"] > now]
+print(listed[0])
+')
+mkdir -p "$public/controle/publier" "$public/controle/contact"
+curl -s -o "$public/controle/publier/index.html" -H "Origin: http://127.0.0.1:$port" \
+  --data 'kind=offer&title=Court&description=Trop+court&commune=29830&email=pas-une-adresse' \
+  "http://127.0.0.1:$port/api/offers"
+curl -s -o "$public/controle/contact/index.html" -H "Origin: http://127.0.0.1:$port" \
+  --data "offer=$listed_offer&name=L&email=x&message=Court" "http://127.0.0.1:$port/api/contact"
+grep -q "Le formulaire contient" "$public/controle/publier/index.html"
+grep -q "Le formulaire contient" "$public/controle/contact/index.html"
+pages="$pages /controle/publier/ /controle/contact/"
 # Offer pages that left the site answer 404: keep only the ones that were built.
 checked=""
 for page in $pages; do
@@ -55,4 +78,5 @@ for page in $pages; do
   [ -f "$file" ] && checked="$checked $page"
 done
 echo "pages checked:$checked"
-SITE_DIR="$public" SITE_PAGES="$checked" npm test --prefix tests/browser
+# `entraide serve` keeps serving the site and its functions to the browser.
+SITE_DIR="$public" SITE_URL="http://127.0.0.1:$port" SITE_PAGES="$checked" npm test --prefix tests/browser

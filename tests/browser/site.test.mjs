@@ -11,7 +11,8 @@
 //    colour schemes, plus a 375px-wide mobile viewport for the first path.
 //
 // Optional env: CHROMIUM (default /usr/bin/chromium), JAVA (default java),
-// HTML_CHECK_LIMIT (default 400).
+// HTML_CHECK_LIMIT (default 400), SITE_URL (a server already serving SITE_DIR
+// with the platform's functions, e.g. `entraide serve`, instead of the static one).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -283,7 +284,9 @@ describe('static site', { concurrency: true }, () => {
 
     before(async () => {
       checkSiteDir();
-      site = await startStaticServer(SITE_DIR);
+      site = process.env.SITE_URL
+        ? { origin: process.env.SITE_URL.replace(/\/$/, ''), stop: async () => {} }
+        : await startStaticServer(SITE_DIR);
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
     });

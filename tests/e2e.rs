@@ -1,0 +1,227 @@
+//! The whole platform as its users meet it: the real `entraide serve` binary on a
+//! free port, a real SMTP server on 127.0.0.1 (aiosmtpd, installed by the test
+//! command) as its mail transport, and HTTP requests as a browser sends them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers, like tests, may unwrap
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// An SMTP server that drops every mail it receives into a Maildir.
+fn smtp_server(maildir: &Path) -> (Running, u16) {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("python3 with aiosmtpd (scripts/install-test-deps.sh installs it)");
+    let running = Running(child);
+    wait_for_port(port);
+    (running, port)
+}
+
+/// Waits for the `count`-th mail to arrive and returns all of them, oldest first.
+fn mails(maildir: &Path, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(maildir.join("new"))
+            .map(|dir| dir.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        if files.len() >= count {
+            files.sort_by_key(|f| std::fs::metadata(f).unwrap().modified().unwrap());
+            return files
+                .iter()
+                .map(|f| std::fs::read_to_string(f).unwrap())
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "mail {count} never arrived");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn link_in(mail: &str, path: &str) -> String {
+    let unfolded = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = unfolded.find(path).unwrap();
+    let end = unfolded[start..]
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap();
+    unfolded[start..start + end].to_owned()
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn get(url: &str) -> (u16, String, String) {
+    let mut response = agent().get(url).call().unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (
+        response.status().as_u16(),
+        location,
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
+fn post(url: &str, origin: &str, form: &str) -> (u16, String, String) {
+    let mut response = agent()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", origin)
+        .send(form)
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (
+        response.status().as_u16(),
+        location,
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
+#[test]
+fn a_poster_publishes_and_a_visitor_writes_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("maildir");
+    let (_smtp, smtp_port) = smtp_server(&maildir);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let serve = Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .args(["--site", env!("CARGO_MANIFEST_DIR")])
+        .arg("--store")
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("entraide.db").display()
+        ))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--out")
+        .arg(dir.path().join("public"))
+        .args(["--mail", &format!("smtp://127.0.0.1:{smtp_port}?tls=none")])
+        .env(
+            "ENTRAIDE_SECRET",
+            "une clé de test assez longue pour être acceptée",
+        )
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _serve = Running(serve);
+    wait_for_port(port);
+
+    // The poster opens the form and sends it.
+    let (status, _, form) = get(&format!("{base}/publier/"));
+    assert_eq!(status, 200);
+    assert!(form.contains("action=\"/api/offers\""));
+    let poster_email = "poster.e2e@exemple.org";
+    let offer_form = format!(
+        "kind=request&engagement=volunteer&author_kind=association&author_name=Banque+alimentaire+du+L%C3%A9on\
+         &domain=associatif&title=B%C3%A9n%C3%A9voles+pour+la+collecte+de+d%C3%A9cembre\
+         &description=Nous+cherchons+des+b%C3%A9n%C3%A9voles+pour+tenir+les+points+de+collecte+le+week-end.\
+         &skills=Accueil%2C+Manutention&commune=29830&department=&email={}&consent=on&website=&form_token=",
+        poster_email.replace('@', "%40")
+    );
+    let (status, location, _) = post(&format!("{base}/api/offers"), &base, &offer_form);
+    assert_eq!(
+        status, 422,
+        "29830 serves several communes: the poster must choose"
+    );
+    let offer_form = offer_form.replace("commune=29830", "commune=Ploudalmezeau");
+    let (status, location_ok, _) = post(&format!("{base}/api/offers"), &base, &offer_form);
+    assert_eq!(
+        (status, location_ok.as_str()),
+        (303, "/publier/merci/"),
+        "{location}"
+    );
+
+    // The confirmation mail arrives through SMTP; its link publishes the offer.
+    let confirm_mail = &mails(&maildir, 1)[0];
+    assert!(confirm_mail.contains(&format!("To: {poster_email}")));
+    let confirm = link_in(confirm_mail, &format!("{base}/api/offers/confirm?token="));
+    let (status, offer_path, _) = get(&confirm);
+    assert_eq!(status, 303);
+    assert!(offer_path.starts_with("/annonces/"), "{offer_path}");
+    let (status, _, page) = get(&format!("{base}{offer_path}"));
+    assert_eq!(
+        status, 200,
+        "the offer is live as soon as the link is followed"
+    );
+    assert!(page.contains("Bénévoles pour la collecte de décembre"));
+    let management_mail = &mails(&maildir, 2)[1];
+    assert!(management_mail.contains("/api/offers/manage?token="));
+
+    // A visitor writes; the poster receives it with Reply-To the visitor.
+    let id = offer_path
+        .trim_start_matches("/annonces/")
+        .trim_end_matches('/');
+    let message = format!(
+        "offer={id}&name=Marie+Le+Gall&email=marie%40exemple.org\
+         &message=Bonjour%2C+je+peux+tenir+un+point+de+collecte+le+samedi+13.&website=&form_token="
+    );
+    let (status, location, visitor_saw) = post(&format!("{base}/api/contact"), &base, &message);
+    assert_eq!((status, location.as_str()), (303, "/contact/merci/"));
+    let relayed = &mails(&maildir, 3)[2];
+    assert!(relayed.contains(&format!("To: {poster_email}")));
+    assert!(
+        relayed
+            .lines()
+            .any(|l| l.starts_with("Reply-To:") && l.contains("marie@exemple.org")),
+        "{relayed}"
+    );
+    assert!(relayed.contains("Subject: "));
+    assert!(relayed.contains("samedi 13"));
+
+    // Nothing the visitor saw carries the poster's address.
+    let (_, _, thanks) = get(&format!("{base}/contact/merci/"));
+    for seen in [&page, &visitor_saw, &thanks] {
+        assert!(!seen.contains(poster_email));
+    }
+}
