@@ -224,4 +224,54 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     for seen in [&page, &visitor_saw, &thanks] {
         assert!(!seen.contains(poster_email));
     }
+
+    // The poster edits, marks as filled, then deletes through the private link.
+    let manage = link_in(management_mail, &format!("{base}/api/offers/manage?token="));
+    let version = |page: &str| {
+        let marker = "name=\"version\" value=\"";
+        let start = page.find(marker).unwrap() + marker.len();
+        page[start..].split('"').next().unwrap().to_owned()
+    };
+    let (status, _, manage_page) = get(&manage);
+    assert_eq!(status, 200);
+    let edit = offer_form
+        .replace(
+            "B%C3%A9n%C3%A9voles+pour+la+collecte+de+d%C3%A9cembre",
+            "B%C3%A9n%C3%A9voles+pour+la+grande+collecte",
+        )
+        .replace("&consent=on&website=&form_token=", "")
+        + &format!("&action=edit&version={}", version(&manage_page));
+    let (status, _, answer) = post(&manage, &base, &edit);
+    assert_eq!(status, 303, "{answer}");
+    let (_, _, page) = get(&format!("{base}{offer_path}"));
+    assert!(
+        page.contains("Bénévoles pour la grande collecte"),
+        "the edit is live"
+    );
+
+    let (_, _, manage_page) = get(&manage);
+    let (status, _, _) = post(
+        &manage,
+        &base,
+        &format!("action=fill&version={}", version(&manage_page)),
+    );
+    assert_eq!(status, 303);
+    let (status, _, page) = get(&format!("{base}{offer_path}"));
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("class=\"banner\"") && page.contains("pourvue"),
+        "a filled offer keeps its page, with a banner"
+    );
+    let (_, _, listing) = get(&format!("{base}/annonces/"));
+    assert!(!listing.contains(&offer_path), "and leaves the listings");
+
+    let (_, _, manage_page) = get(&manage);
+    let (status, _, _) = post(
+        &manage,
+        &base,
+        &format!("action=delete&version={}", version(&manage_page)),
+    );
+    assert_eq!(status, 200);
+    let (status, _, _) = get(&format!("{base}{offer_path}"));
+    assert_eq!(status, 404, "erased from the site");
 }

@@ -5,7 +5,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Duration;
 use offers::validate::{FieldError, validate_contact};
 use offers::{Offer, Ulid};
 use serde::Deserialize;
@@ -13,9 +12,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::AppError;
 use crate::mailer::{Mailbox, Outgoing};
-use crate::offers_api::{MANAGE_DAYS, check_origin, sent_too_fast};
+use crate::offers_api::{check_origin, manage_link, sent_too_fast};
 use crate::state::AppState;
-use crate::tokens::Purpose;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -76,17 +74,10 @@ async fn relay(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Res
             .parse()
             .map_err(|_| AppError::BadRequest("Adresse électronique invalide."))?,
     );
-    let manage = state.secret.sign(
-        Purpose::Manage,
-        &offer.id.to_string(),
-        0,
-        now.timestamp(),
-        (now + Duration::days(MANAGE_DAYS)).timestamp(),
-    );
     let context = json!({
         "offer": { "title": offer.title, "author_name": offer.author_name },
         "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
-        "manage_link": format!("{}/api/offers/manage?token={manage}", state.base_url()),
+        "manage_link": manage_link(state, &offer),
         "visitor": { "name": message.name, "message": message.message },
     });
     let render = |name: &str| {

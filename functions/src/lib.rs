@@ -5,6 +5,7 @@
 mod contact_api;
 pub mod error;
 pub mod mailer;
+mod manage_api;
 mod offers_api;
 pub mod state;
 pub mod tokens;
@@ -57,6 +58,10 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
         .route("/api/form-token", get(offers_api::form_token))
         .route("/api/offers", post(offers_api::post_offer))
         .route("/api/offers/confirm", get(offers_api::confirm))
+        .route(
+            "/api/offers/manage",
+            get(manage_api::manage_page).post(manage_api::manage_post),
+        )
         .route("/api/contact", post(contact_api::post_contact))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);

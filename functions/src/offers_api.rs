@@ -27,7 +27,7 @@ pub(crate) const MANAGE_DAYS: i64 = 365;
 /// The posting form as sent by a browser (`application/x-www-form-urlencoded`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct FormFields {
+pub(crate) struct FormFields {
     kind: String,
     engagement: String,
     author_kind: String,
@@ -46,6 +46,41 @@ struct FormFields {
     consent: Option<String>,
     website: String,
     form_token: String,
+    /// On the management page: `edit`, `renew`, `fill` or `delete`.
+    pub(crate) action: String,
+    /// On the management page: the version the form was drawn from.
+    pub(crate) version: u64,
+}
+
+impl FormFields {
+    pub(crate) fn parse(body: &[u8]) -> Result<FormFields, AppError> {
+        serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))
+    }
+
+    pub(crate) fn input(&self) -> OfferInput {
+        OfferInput {
+            kind: self.kind.clone(),
+            engagement: self.engagement.clone(),
+            author_kind: self.author_kind.clone(),
+            author_name: self.author_name.clone(),
+            domain: self.domain.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            skills: self
+                .skills
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            commune: self.commune.clone(),
+            remote: self.remote.is_some(),
+            department: self.department.clone(),
+            start: self.start.clone(),
+            end: self.end.clone(),
+            email: self.email.clone(),
+        }
+    }
 }
 
 /// The same fields as JSON: `skills` is an array, `remote` and `consent` booleans.
@@ -86,30 +121,9 @@ impl Submission {
                 json,
             });
         }
-        let fields: FormFields = serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
+        let fields = FormFields::parse(body)?;
         Ok(Submission {
-            input: OfferInput {
-                kind: fields.kind,
-                engagement: fields.engagement,
-                author_kind: fields.author_kind,
-                author_name: fields.author_name,
-                domain: fields.domain,
-                title: fields.title,
-                description: fields.description,
-                skills: fields
-                    .skills
-                    .split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-                commune: fields.commune,
-                remote: fields.remote.is_some(),
-                department: fields.department,
-                start: fields.start,
-                end: fields.end,
-                email: fields.email,
-            },
+            input: fields.input(),
             consent: fields.consent.is_some(),
             honeypot: !fields.website.is_empty(),
             form_token: fields.form_token,
@@ -119,29 +133,34 @@ impl Submission {
 
     /// What the poster typed, to refill the form.
     fn values(&self) -> Map<String, Value> {
-        let input = &self.input;
-        let mut values = Map::new();
-        for (key, value) in [
-            ("kind", &input.kind),
-            ("engagement", &input.engagement),
-            ("author_kind", &input.author_kind),
-            ("author_name", &input.author_name),
-            ("domain", &input.domain),
-            ("title", &input.title),
-            ("description", &input.description),
-            ("commune", &input.commune),
-            ("department", &input.department),
-            ("start", &input.start),
-            ("end", &input.end),
-            ("email", &input.email),
-        ] {
-            values.insert(key.to_owned(), Value::String(value.clone()));
-        }
-        values.insert("skills".into(), Value::String(input.skills.join(", ")));
-        values.insert("remote".into(), Value::Bool(input.remote));
+        let mut values = input_values(&self.input);
         values.insert("consent".into(), Value::Bool(self.consent));
         values
     }
+}
+
+/// Form fields as typed, to refill a form.
+pub(crate) fn input_values(input: &OfferInput) -> Map<String, Value> {
+    let mut values = Map::new();
+    for (key, value) in [
+        ("kind", &input.kind),
+        ("engagement", &input.engagement),
+        ("author_kind", &input.author_kind),
+        ("author_name", &input.author_name),
+        ("domain", &input.domain),
+        ("title", &input.title),
+        ("description", &input.description),
+        ("commune", &input.commune),
+        ("department", &input.department),
+        ("start", &input.start),
+        ("end", &input.end),
+        ("email", &input.email),
+    ] {
+        values.insert(key.to_owned(), Value::String(value.clone()));
+    }
+    values.insert("skills".into(), Value::String(input.skills.join(", ")));
+    values.insert("remote".into(), Value::Bool(input.remote));
+    values
 }
 
 /// The scheme, host and port of a URL: what browsers send as `Origin`.
@@ -337,9 +356,41 @@ fn render_mail(
     })
 }
 
+/// The offer a signed link names, checked for purpose and expiry.
+pub(crate) async fn offer_of_token(
+    state: &AppState,
+    token: &str,
+    purpose: Purpose,
+) -> Result<Offer, AppError> {
+    let claims = state
+        .secret
+        .verify(token, purpose, state.now().timestamp())
+        .map_err(|_| AppError::BadLink)?;
+    let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink)?;
+    state
+        .store
+        .get(id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)
+}
+
+/// The private management link of an offer.
+pub(crate) fn manage_link(state: &AppState, offer: &Offer) -> String {
+    let now = state.now();
+    let token = state.secret.sign(
+        Purpose::Manage,
+        &offer.id.to_string(),
+        0,
+        now.timestamp(),
+        (now + Duration::days(MANAGE_DAYS)).timestamp(),
+    );
+    format!("{}/api/offers/manage?token={token}", state.base_url())
+}
+
 #[derive(Deserialize)]
 pub struct TokenQuery {
-    token: String,
+    pub(crate) token: String,
 }
 
 pub async fn confirm(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
@@ -350,17 +401,8 @@ pub async fn confirm(State(state): State<AppState>, Query(query): Query<TokenQue
 
 async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppError> {
     let now = state.now();
-    let claims = state
-        .secret
-        .verify(token, Purpose::Confirm, now.timestamp())
-        .map_err(|_| AppError::BadLink)?;
-    let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink)?;
-    let mut offer = state
-        .store
-        .get(id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+    let mut offer = offer_of_token(state, token, Purpose::Confirm).await?;
+    let id = offer.id;
     let page = format!("/annonces/{id}/");
     match offer.status {
         Status::Pending => {}
@@ -379,15 +421,8 @@ async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppErr
         .update(&offer)
         .await
         .map_err(AppError::internal)?;
-    let manage = state.secret.sign(
-        Purpose::Manage,
-        &id.to_string(),
-        0,
-        now.timestamp(),
-        (now + Duration::days(MANAGE_DAYS)).timestamp(),
-    );
     let extra = json!({
-        "link": format!("{}/api/offers/manage?token={manage}", state.base_url()),
+        "link": manage_link(state, &offer),
         "offer_url": format!("{}{page}", state.base_url()),
     });
     let mail = render_mail(

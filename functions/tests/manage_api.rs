@@ -1,0 +1,233 @@
+//! `GET|POST /api/offers/manage`: edit, renew, close and erase through the
+//! private link, with optimistic concurrency.
+
+#![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Harness, clock, harness, post_to, text};
+use functions::tokens::Purpose;
+use offers::demo::demo_offers;
+use offers::validate::OfferInput;
+use offers::{Offer, Status};
+
+async fn with_offer(status: Status) -> (Harness, Offer, String) {
+    let h = harness();
+    let mut offer = demo_offers(1, 5, clock()).unwrap().remove(0);
+    offer.status = status;
+    offer.published = Some(clock());
+    offer.expires = clock() + chrono::Duration::days(10);
+    offer.start = None;
+    offer.end = None;
+    h.store.import(std::slice::from_ref(&offer)).await.unwrap();
+    let now = clock().timestamp();
+    let token = h
+        .state
+        .secret
+        .sign(Purpose::Manage, &offer.id.to_string(), 0, now, now + 3600);
+    (h, offer, token)
+}
+
+/// The edit form as the page would send it, with one field changed.
+fn edit_form(offer: &Offer, version: u64, title: &str) -> String {
+    let input = OfferInput::from(offer);
+    serde_urlencoded::to_string([
+        ("action", "edit"),
+        ("version", &version.to_string()),
+        ("kind", &input.kind),
+        ("engagement", &input.engagement),
+        ("author_kind", &input.author_kind),
+        ("author_name", &input.author_name),
+        ("domain", &input.domain),
+        ("title", title),
+        ("description", &input.description),
+        ("skills", &input.skills.join(", ")),
+        ("commune", &input.commune),
+        ("department", &input.department),
+        ("email", &input.email),
+    ])
+    .unwrap()
+}
+
+fn action_form(action: &str, version: u64) -> String {
+    format!("action={action}&version={version}")
+}
+
+fn manage(token: &str) -> String {
+    format!("/api/offers/manage?token={token}")
+}
+
+#[tokio::test]
+async fn can_open_the_management_page() {
+    let (h, offer, token) = with_offer(Status::Published).await;
+    let response = h
+        .send(Request::get(manage(&token)).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = text(response).await;
+    assert!(page.contains(&format!("name=\"version\" value=\"{}\"", offer.version)));
+    assert!(page.contains("Marquer comme pourvue") && page.contains("Supprimer l&#x27;annonce"));
+    assert!(
+        page.contains(&offer.email),
+        "the poster sees their own address on their private page"
+    );
+}
+
+#[tokio::test]
+async fn can_edit_and_errors_keep_what_was_typed() {
+    let (h, offer, token) = with_offer(Status::Published).await;
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &edit_form(&offer, offer.version, "Un nouveau titre bien plus précis"),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("&fait=edit")
+    );
+    let stored = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(stored.title, "Un nouveau titre bien plus précis");
+    assert_eq!(
+        (stored.status, stored.version),
+        (Status::Published, offer.version + 1)
+    );
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
+
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &edit_form(&stored, stored.version, "Court"),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(response).await;
+    assert!(
+        page.contains("Le titre doit faire entre 10 et 120 caractères.")
+            && page.contains("value=\"Court\"")
+    );
+    assert_eq!(
+        h.store.get(offer.id).await.unwrap().unwrap(),
+        stored,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_and_nothing_is_lost() {
+    let (h, offer, token) = with_offer(Status::Published).await;
+    let first = h
+        .send(post_to(
+            &manage(&token),
+            &edit_form(&offer, offer.version, "Premier onglet : titre modifié"),
+        ))
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let stale = h
+        .send(post_to(
+            &manage(&token),
+            &edit_form(&offer, offer.version, "Second onglet : autre titre"),
+        ))
+        .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let page = text(stale).await;
+    assert!(page.contains("modifiée depuis l&#x27;ouverture de cette page"));
+    assert!(
+        page.contains("value=\"Second onglet : autre titre\""),
+        "what was typed is kept"
+    );
+    assert!(
+        page.contains(&format!("name=\"version\" value=\"{}\"", offer.version + 1)),
+        "a resend will go through"
+    );
+    assert_eq!(
+        h.store.get(offer.id).await.unwrap().unwrap().title,
+        "Premier onglet : titre modifié"
+    );
+}
+
+#[tokio::test]
+async fn can_renew_fill_and_delete() {
+    let (h, offer, token) = with_offer(Status::Expired).await;
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &action_form("renew", offer.version),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let renewed = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(renewed.status, Status::Published);
+    assert_eq!(renewed.expires, clock() + chrono::Duration::days(60));
+
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &action_form("fill", renewed.version),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let filled = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(filled.status, Status::Filled);
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &action_form("fill", filled.version),
+        ))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "a filled offer cannot be filled again"
+    );
+
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &action_form("delete", filled.version),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(text(response).await.contains("Annonce supprimée"));
+    assert_eq!(
+        h.store.get(offer.id).await.unwrap(),
+        None,
+        "erased from the store"
+    );
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 3);
+    let gone = h
+        .send(Request::get(manage(&token)).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        gone.status(),
+        StatusCode::NOT_FOUND,
+        "the link dies with the offer"
+    );
+}
+
+#[tokio::test]
+async fn errors_on_forged_links_and_cross_site_posts() {
+    let (h, offer, token) = with_offer(Status::Published).await;
+    let now = clock().timestamp();
+    let confirm = h
+        .state
+        .secret
+        .sign(Purpose::Confirm, &offer.id.to_string(), 0, now, now + 60);
+    let response = h
+        .send(Request::get(manage(&confirm)).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let mut request = post_to(&manage(&token), &action_form("delete", offer.version));
+    request
+        .headers_mut()
+        .insert(header::ORIGIN, "https://ailleurs.example".parse().unwrap());
+    assert_eq!(h.send(request).await.status(), StatusCode::FORBIDDEN);
+    assert!(h.store.get(offer.id).await.unwrap().is_some());
+}
