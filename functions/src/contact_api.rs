@@ -3,7 +3,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use offers::validate::{FieldError, validate_contact};
 use offers::{Offer, Ulid};
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::AppError;
+use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
 use crate::offers_api::{check_origin, manage_link, sent_too_fast};
 use crate::state::AppState;
@@ -26,18 +28,14 @@ struct ContactFields {
     form_token: String,
 }
 
-pub async fn post_contact(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    relay(&state, &headers, &body)
+pub async fn post_contact(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
+    relay(&state, &parts, &body)
         .await
         .unwrap_or_else(|error| error.page(&state.site))
 }
 
-async fn relay(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, AppError> {
-    check_origin(headers, state.base_url())?;
+async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
+    check_origin(&parts.headers, state.base_url())?;
     let fields: ContactFields = serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
     let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
@@ -67,6 +65,11 @@ async fn relay(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         Ok(message) if errors.is_empty() => message,
         _ => return refill(state, &offer, &fields, &errors),
     };
+    if let Err(error) =
+        limits::count(state, &limits::MESSAGES_PER_IP, &limits::client_ip(parts)).await
+    {
+        return refill(state, &offer, &fields, &[error]);
+    }
     let visitor = Mailbox::new(
         Some(message.name.clone()),
         message

@@ -4,6 +4,7 @@
 
 mod contact_api;
 pub mod error;
+pub mod limits;
 pub mod mailer;
 mod manage_api;
 mod offers_api;

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Duration;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{AppError, json_error};
+use crate::limits;
 use crate::mailer::Outgoing;
 use crate::state::AppState;
 use crate::tokens::Purpose;
@@ -226,11 +228,8 @@ pub async fn form_token(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-pub async fn post_offer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
+    let headers = &parts.headers;
     let json = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
@@ -241,10 +240,10 @@ pub async fn post_offer(
             error.page(&state.site)
         }
     };
-    if let Err(error) = check_origin(&headers, state.base_url()) {
+    if let Err(error) = check_origin(headers, state.base_url()) {
         return fail(error);
     }
-    let submission = match Submission::parse(&headers, &body) {
+    let submission = match Submission::parse(headers, &body) {
         Ok(submission) => submission,
         Err(error) => return fail(error),
     };
@@ -276,6 +275,25 @@ pub async fn post_offer(
         Ok(draft) if errors.is_empty() => draft,
         _ => return invalid(&state, &submission, errors),
     };
+    // A form without a valid token (no JavaScript, or a robot) has a smaller allowance.
+    let with_token = state
+        .secret
+        .verify(&submission.form_token, Purpose::Form, now.timestamp())
+        .is_ok();
+    let per_ip = if with_token {
+        &limits::OFFERS_PER_IP
+    } else {
+        &limits::OFFERS_PER_IP_WITHOUT_TOKEN
+    };
+    let ip = limits::client_ip(&parts);
+    for (limit, who) in [
+        (per_ip, ip.as_str()),
+        (&limits::OFFERS_PER_EMAIL, draft.email.as_str()),
+    ] {
+        if let Err(error) = limits::count(&state, limit, who).await {
+            return invalid(&state, &submission, vec![error]);
+        }
+    }
     let offer = draft.into_offer(Ulid::new(), now, state.site.config.offer_lifetime_days);
     match create_and_mail(&state, &offer).await {
         Ok(()) if submission.json => (

@@ -67,6 +67,12 @@ impl Secret {
         mac
     }
 
+    /// A keyed hash of `text`, to count or compare it without keeping it in clear.
+    pub fn digest(&self, text: &str) -> String {
+        let bytes = self.mac(&format!("digest.{text}")).finalize().into_bytes();
+        URL_SAFE_NO_PAD.encode(&bytes[..16])
+    }
+
     /// A token for `purpose` on `subject`, valid from `issued` until `expires` (Unix seconds).
     pub fn sign(
         &self,

@@ -265,3 +265,68 @@ async fn errors_on_bad_or_foreign_confirmation_links() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn errors_on_too_many_posts_and_keeps_what_was_typed() {
+    let h = harness();
+    for n in 1..=3 {
+        let form = GOOD_FORM.replace("poster%40exemple.org", &format!("poster{n}%40exemple.org"));
+        assert_eq!(
+            h.send(post_form(&form)).await.status(),
+            StatusCode::SEE_OTHER,
+            "post {n}"
+        );
+    }
+    let response = h
+        .send(post_form(&GOOD_FORM.replace("poster%40", "poster4%40")))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a fourth post without form token"
+    );
+    let page = text(response).await;
+    assert!(page.contains("Trop d&#x27;envois") && page.contains("value=\"poster4@exemple.org\""));
+    assert_eq!(h.store.list(None).await.unwrap().len(), 3);
+
+    // With form tokens the allowance per connection is larger, but one address
+    // still cannot post more than five offers a day.
+    let now = clock().timestamp();
+    let token = h
+        .state
+        .secret
+        .sign(Purpose::Form, "form", 0, now - 30, now + 3600);
+    for n in 1..=2 {
+        let response = h
+            .send(post_form(&format!(
+                "{}{token}",
+                GOOD_FORM.replace("poster%40", "prolifique%40")
+            )))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "post {n} with a token"
+        );
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            h.send(post_form(&format!(
+                "{}{token}",
+                GOOD_FORM.replace("poster%40", "prolifique%40")
+            )))
+            .await
+            .status(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::UNPROCESSABLE_ENTITY
+        ]
+    );
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use ulid::Ulid;
@@ -12,8 +13,9 @@ use ulid::Ulid;
 use crate::model::{Offer, Status};
 use crate::store::{Changes, Store, StoreError};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE offers (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE offers (
         id TEXT PRIMARY KEY NOT NULL,
         status TEXT NOT NULL,
         version INTEGER NOT NULL,
@@ -24,7 +26,16 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         offer_id TEXT NOT NULL
     ) STRICT;",
-)];
+    ),
+    // Rate limits and report counts; `expires` is a Unix time.
+    M::up(
+        "CREATE TABLE counters (
+        key TEXT PRIMARY KEY NOT NULL,
+        count INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+    ) STRICT;",
+    ),
+];
 
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
@@ -213,6 +224,39 @@ impl Store for SqliteStore {
                 }
             }
             tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn bump(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let key = key.to_owned();
+        let now = now.timestamp();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            // Expired counters are swept as they are met, and the lapsed one restarts.
+            tx.execute("DELETE FROM counters WHERE expires <= ?1", params![now])?;
+            let count = tx.query_row(
+                "INSERT INTO counters (key, count, expires) VALUES (?1, 1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count",
+                params![key, expires.timestamp()],
+                |row| row.get(0),
+            )?;
+            tx.commit()?;
+            Ok(count)
+        })
+        .await
+    }
+
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            conn.execute("DELETE FROM counters WHERE key = ?1", params![key])?;
             Ok(())
         })
         .await

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use ulid::Ulid;
 
 use crate::model::{Offer, Status};
@@ -55,6 +56,16 @@ pub trait Store: Send + Sync {
     async fn import(&self, offers: &[Offer]) -> Result<(), StoreError>;
     /// What changed after `cursor` (0: since the beginning).
     async fn changes_since(&self, cursor: u64) -> Result<Changes, StoreError>;
+    /// Adds one to the counter `key` (rate limits, reports) and returns its new
+    /// value; a counter whose `expires` is past at `now` starts again from one.
+    async fn bump(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Forgets a counter.
+    async fn reset(&self, key: &str) -> Result<(), StoreError>;
 
     async fn list_published(&self) -> Result<Vec<Offer>, StoreError> {
         self.list(Some(Status::Published)).await

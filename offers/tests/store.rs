@@ -92,6 +92,26 @@ async fn store_contract(store: Arc<dyn Store>) {
         store.update(first).await,
         Err(StoreError::NotFound(_))
     ));
+
+    // counters: rate limits and report counts
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::hours(1);
+    assert_eq!(store.bump("ip:192.0.2.1", now, later).await.unwrap(), 1);
+    assert_eq!(store.bump("ip:192.0.2.1", now, later).await.unwrap(), 2);
+    assert_eq!(
+        store.bump("ip:192.0.2.2", now, later).await.unwrap(),
+        1,
+        "counters are separate"
+    );
+    let past = now - chrono::Duration::seconds(1);
+    assert_eq!(store.bump("lapsed", now, past).await.unwrap(), 1);
+    assert_eq!(
+        store.bump("lapsed", now, later).await.unwrap(),
+        1,
+        "a lapsed counter starts again"
+    );
+    store.reset("ip:192.0.2.1").await.unwrap();
+    assert_eq!(store.bump("ip:192.0.2.1", now, later).await.unwrap(), 1);
 }
 
 #[tokio::test]

@@ -128,7 +128,10 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("impossible d'écouter sur {}", args.bind))?;
     eprintln!("site servi sur {base_url}/ (Ctrl-C pour arrêter)");
-    axum::serve(listener, functions::app(state, args.out))
+    // The peer's address feeds the per-connection rate limits.
+    let service =
+        functions::app(state, args.out).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     eprintln!("arrêt");
