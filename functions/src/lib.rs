@@ -8,6 +8,7 @@ pub mod limits;
 pub mod mailer;
 mod manage_api;
 mod offers_api;
+mod report_api;
 pub mod state;
 pub mod tokens;
 
@@ -64,6 +65,8 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
             get(manage_api::manage_page).post(manage_api::manage_post),
         )
         .route("/api/contact", post(contact_api::post_contact))
+        .route("/api/report", post(report_api::post_report))
+        .route("/api/moderate", get(report_api::moderate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     site(out).merge(api)

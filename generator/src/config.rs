@@ -34,6 +34,12 @@ pub struct SiteConfig {
     /// Sender of every mail the platform sends, e.g. `Entraide <ne-pas-repondre@exemple.fr>`.
     #[serde(default = "default_mail_from")]
     pub mail_from: String,
+    /// Where reports of abusive offers are sent.
+    #[serde(default = "default_moderation_email")]
+    pub moderation_email: String,
+    /// After this many reports an offer is hidden until a moderator restores it.
+    #[serde(default = "default_reports_to_hide")]
+    pub reports_to_hide: u64,
     /// A form sent sooner than this after the page loaded is refused as a robot's.
     #[serde(default = "default_min_fill_seconds")]
     pub min_fill_seconds: i64,
@@ -57,6 +63,12 @@ fn default_feed_size() -> usize {
 }
 fn default_mail_from() -> String {
     "Entraide <ne-pas-repondre@localhost>".into()
+}
+fn default_moderation_email() -> String {
+    "moderation@localhost".into()
+}
+fn default_reports_to_hide() -> u64 {
+    3
 }
 fn default_min_fill_seconds() -> i64 {
     3
@@ -111,6 +123,15 @@ impl SiteConfig {
         }
         if !(0..=600).contains(&self.min_fill_seconds) {
             return Err("min_fill_seconds must be between 0 and 600".into());
+        }
+        if !self.moderation_email.contains('@') {
+            return Err(format!(
+                "moderation_email must be an address, got {:?}",
+                self.moderation_email
+            ));
+        }
+        if self.reports_to_hide == 0 {
+            return Err("reports_to_hide must be at least 1".into());
         }
         if !self.mail_from.contains('@') {
             return Err(format!(

@@ -108,6 +108,18 @@ pub fn contact_sent_context() -> Value {
     )
 }
 
+/// `/signalement/merci/`, after a report.
+pub fn report_sent_context() -> Value {
+    message_context(
+        "Signalement reçu",
+        "/signalement/merci/",
+        &[
+            "Merci : l'équipe de modération est prévenue et examinera l'annonce. Une annonce signalée plusieurs fois est masquée en attendant.",
+        ],
+        Some(("Retour aux annonces", "/annonces/")),
+    )
+}
+
 /// The contact form of one offer, refilled with the errors of a refused message.
 pub fn contact_context(offer: &Value, values: &Map<String, Value>, errors: &[FieldError]) -> Value {
     let by_field = errors_by_field(errors);

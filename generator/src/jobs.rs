@@ -627,6 +627,7 @@ pub fn plan<'a>(
     for (url, context) in [
         ("/publier/merci/", crate::forms::sent_context()),
         ("/contact/merci/", crate::forms::contact_sent_context()),
+        ("/signalement/merci/", crate::forms::report_sent_context()),
     ] {
         planner.html(url, "message.html", context, Vec::new(), None);
     }

@@ -118,8 +118,14 @@ pub async fn text(response: Response) -> String {
 }
 
 /// The link a mail carries to an endpoint, decoded from quoted-printable soft breaks.
+/// A quoted-printable mail with its soft line breaks and `=` escapes undone
+/// (enough for ASCII text and links).
+pub fn unfolded(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=3D", "=")
+}
+
 pub fn link_in(mail: &str, path: &str) -> String {
-    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
+    let unfolded = unfolded(mail);
     let start = unfolded.find(path).unwrap();
     unfolded[start..]
         .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
