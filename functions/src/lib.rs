@@ -10,6 +10,7 @@ mod manage_api;
 mod offers_api;
 mod report_api;
 pub mod state;
+pub mod sweep;
 pub mod tokens;
 
 pub use state::{AppState, NoRebuild, Rebuild};

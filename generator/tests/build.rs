@@ -281,3 +281,40 @@ fn golden_pages() {
     insta::assert_snapshot!("feed", read(dir.path(), "domaines/medical/atom.xml"));
     insta::assert_snapshot!("robots", read(dir.path(), "robots.txt"));
 }
+
+/// One change a poster or the platform makes to the offers.
+type Change<'a> = Box<dyn Fn(&mut Vec<Offer>) + 'a>;
+
+#[test]
+fn rebuilds_after_each_change_give_the_bytes_of_a_full_build() {
+    let (incremental, full) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut offers = fixture_offers();
+    let extra = demo_offers(65, 42, now()).unwrap();
+    build_into(incremental.path(), &offers);
+    let listed = |offers: &[Offer]| offers.iter().position(|o| o.is_listed(now())).unwrap();
+    let steps: Vec<Change> = vec![
+        Box::new(|offers| offers.push(extra[64].clone())), // create
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers[i].title = "Un titre modifié par son auteur".into(); // edit
+        }),
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers[i].status = offers::Status::Filled; // mark as filled
+        }),
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers[i].domain = "transport".into(); // move to another domain
+        }),
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers.remove(i); // erase
+        }),
+    ];
+    for step in steps {
+        step(&mut offers);
+        build_into(incremental.path(), &offers);
+    }
+    build_into(full.path(), &offers);
+    assert_eq!(files(incremental.path()), files(full.path()));
+}

@@ -124,6 +124,7 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         site,
         clock: chrono::Utc::now,
     };
+    tokio::spawn(sweep_every_hour(state.clone()));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", args.bind))?;
@@ -136,6 +137,17 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .await?;
     eprintln!("arrêt");
     Ok(())
+}
+
+/// Erases unconfirmed and long-closed offers, expires old ones: now, then hourly.
+async fn sweep_every_hour(state: AppState) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        ticks.tick().await;
+        if let Err(error) = functions::sweep::sweep(&state).await {
+            tracing::error!("sweep failed: {error}");
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

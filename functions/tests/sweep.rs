@@ -1,0 +1,69 @@
+//! The hourly sweep.
+
+#![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use chrono::Duration;
+use common::{clock, harness};
+use functions::sweep::{Swept, sweep};
+use offers::Status;
+use offers::demo::demo_offers;
+
+#[tokio::test]
+async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
+    let h = harness();
+    let mut offers = demo_offers(6, 4, clock()).unwrap();
+    let set = |offer: &mut offers::Offer, status, created_hours_ago: i64, expires_in_days: i64| {
+        offer.status = status;
+        offer.created = clock() - Duration::hours(created_hours_ago);
+        offer.updated = offer.created;
+        offer.published = Some(offer.created);
+        offer.expires = clock() + Duration::days(expires_in_days);
+    };
+    set(&mut offers[0], Status::Pending, 49, 60); // unconfirmed for too long: erased
+    set(&mut offers[1], Status::Pending, 47, 60); // still time to confirm: kept
+    set(&mut offers[2], Status::Published, 24 * 61, -1); // past its date: expired
+    set(&mut offers[3], Status::Published, 24, 30); // live: kept
+    set(&mut offers[4], Status::Filled, 24 * 40, 20); // filled 40 days ago: erased
+    set(&mut offers[5], Status::Filled, 24 * 5, 20); // filled 5 days ago: kept
+    h.store.import(&offers).await.unwrap();
+
+    let swept = sweep(&h.state).await.unwrap();
+    assert_eq!(
+        swept,
+        Swept {
+            unconfirmed_erased: 1,
+            expired: 1,
+            closed_erased: 1
+        }
+    );
+    let left: Vec<(offers::Ulid, Status)> = h
+        .store
+        .list(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| (o.id, o.status))
+        .collect();
+    assert!(
+        !left
+            .iter()
+            .any(|(id, _)| *id == offers[0].id || *id == offers[4].id)
+    );
+    assert!(left.contains(&(offers[2].id, Status::Expired)));
+    assert_eq!(left.len(), 4);
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        sweep(&h.state).await.unwrap(),
+        Swept::default(),
+        "nothing left to do"
+    );
+    assert_eq!(
+        h.rebuilds.0.load(Ordering::SeqCst),
+        1,
+        "and no rebuild for nothing"
+    );
+}
