@@ -1,0 +1,47 @@
+//! The `api` Lambda: the same router as `entraide serve`, under `lambda_http`,
+//! configured from the environment:
+//!
+//! - `ENTRAIDE_SITE`: folder holding `content/` and `themes/` (shipped with the function)
+//! - `ENTRAIDE_STORE`: the store URL
+//! - `ENTRAIDE_SECRET`: the signing key (at least 32 characters)
+//! - `ENTRAIDE_MAIL`: `smtp://user:pass@email-smtp.<region>.amazonaws.com:587` for SES
+//! - `ENTRAIDE_BASE_URL`: the public address of the site (checked against `Origin`)
+//!
+//! Rebuilds are triggered by the store's change stream, not by this function.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use functions::mailer::{Mailbox, Mailer};
+use functions::tokens::Secret;
+use functions::{AppState, NoRebuild};
+
+fn variable(name: &str) -> Result<String, lambda_http::Error> {
+    std::env::var(name).map_err(|_| format!("{name} is not set").into())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let site_dir = PathBuf::from(variable("ENTRAIDE_SITE")?);
+    let mut site = generator::Site::load(&site_dir, &site_dir.join("themes/default"))?;
+    site.config.base_url = variable("ENTRAIDE_BASE_URL")?
+        .trim_end_matches('/')
+        .to_owned();
+    let secret = variable("ENTRAIDE_SECRET")?;
+    if secret.len() < 32 {
+        return Err("ENTRAIDE_SECRET must hold at least 32 characters".into());
+    }
+    let from: Mailbox = site.config.mail_from.parse()?;
+    let state = AppState {
+        store: offers::open_store(&variable("ENTRAIDE_STORE")?)?,
+        secret: Secret::new(secret),
+        mailer: Arc::new(Mailer::from_url(&variable("ENTRAIDE_MAIL")?, from)?),
+        rebuild: Arc::new(NoRebuild),
+        min_fill_seconds: site.config.min_fill_seconds,
+        site: Arc::new(site),
+        clock: chrono::Utc::now,
+    };
+    // CloudFront serves the site from S3: only /api/* reaches the function.
+    lambda_http::run(functions::app(state, PathBuf::from("/nonexistent"))).await
+}
