@@ -22,8 +22,27 @@ pub struct Site {
     pub config: SiteConfig,
     pub pages: Vec<ContentPage>,
     pub theme: Theme,
-    /// Hash of config, content and theme: when it changes every page is redrawn.
-    fingerprint: blake3::Hash,
+}
+
+impl Site {
+    /// Hash of config, content, theme and the running binary: when it changes,
+    /// every page is redrawn. Computed at build time, after any change to the config.
+    fn fingerprint(&self) -> blake3::Hash {
+        static BINARY: std::sync::OnceLock<blake3::Hash> = std::sync::OnceLock::new();
+        // A new binary may render differently: its bytes are part of every page's inputs.
+        let binary = BINARY.get_or_init(|| {
+            std::env::current_exe()
+                .and_then(std::fs::read)
+                .map(|bytes| blake3::hash(&bytes))
+                .unwrap_or_else(|_| blake3::hash(b"unknown binary"))
+        });
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(binary.as_bytes());
+        hasher.update(&serde_json::to_vec(&self.config).unwrap_or_default());
+        hasher.update(&serde_json::to_vec(&self.pages).unwrap_or_default());
+        hasher.update(self.theme.fingerprint.as_bytes());
+        hasher.finalize()
+    }
 }
 
 impl Site {
@@ -41,19 +60,10 @@ impl Site {
     ) -> Result<Site, BuildError> {
         let pages = load_pages(&root.join("content"))?;
         let theme = Theme::load(theme_dir, &root.join("templates"))?;
-        let mut hasher = blake3::Hasher::new();
-        // A new binary may render differently: its bytes are part of every page's inputs.
-        if let Ok(binary) = std::env::current_exe().and_then(std::fs::read) {
-            hasher.update(&binary);
-        }
-        hasher.update(&serde_json::to_vec(&config).unwrap_or_default());
-        hasher.update(&serde_json::to_vec(&pages).unwrap_or_default());
-        hasher.update(theme.fingerprint.as_bytes());
         Ok(Site {
             config,
             pages,
             theme,
-            fingerprint: hasher.finalize(),
         })
     }
 }
@@ -169,6 +179,7 @@ pub fn build(
         create_folders(&options.out, &jobs, &before_of)
     })?;
 
+    let fingerprint = site.fingerprint();
     let env = RenderEnv {
         config,
         site: SiteView {
@@ -185,7 +196,7 @@ pub fn build(
         jobs.par_iter()
             .map(|job| {
                 let mut hasher = blake3::Hasher::new();
-                hasher.update(site.fingerprint.as_bytes());
+                hasher.update(fingerprint.as_bytes());
                 hasher.update(job.path.as_bytes());
                 job.meta.hash_into(&mut hasher);
                 for offer in &job.offers {

@@ -318,3 +318,24 @@ fn rebuilds_after_each_change_give_the_bytes_of_a_full_build() {
     build_into(full.path(), &offers);
     assert_eq!(files(incremental.path()), files(full.path()));
 }
+
+#[test]
+fn a_new_base_url_redraws_the_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let mut site = fixture_site();
+    site.config.base_url = "https://ailleurs.example".into();
+    let options = BuildOptions {
+        out: dir.path().to_owned(),
+        now: now(),
+        force: false,
+        progress: None,
+    };
+    let report = generator::build(&site, &offers, &options).unwrap();
+    assert!(report.written > 50, "{report}");
+    assert!(
+        read(dir.path(), "index.html")
+            .contains("<link rel=\"canonical\" href=\"https://ailleurs.example/\">")
+    );
+}

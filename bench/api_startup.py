@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Start-up time of the `api` Lambda binary: from process start to its first call
+to the Lambda runtime API (a local stand-in), median of N runs.
+
+    cargo build --release -p functions --bin api
+    python3 bench/api_startup.py target/release/api [RUNS]
+"""
+import http.server
+import os
+import pathlib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def first_request_time(port, result):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            result.append(time.monotonic())
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+    server.handle_request()
+    server.server_close()
+
+
+def one_run(binary, work):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = []
+    thread = threading.Thread(target=first_request_time, args=(port, result))
+    thread.start()
+    env = dict(
+        os.environ,
+        AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}",
+        AWS_LAMBDA_FUNCTION_NAME="api",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+        AWS_LAMBDA_FUNCTION_VERSION="1",
+        ENTRAIDE_SITE=str(ROOT),
+        ENTRAIDE_STORE=f"sqlite://{work}/entraide.db",
+        ENTRAIDE_SECRET="a benchmark secret that is long enough",
+        ENTRAIDE_MAIL=f"file://{work}/outbox",
+        ENTRAIDE_BASE_URL="https://entraide.example",
+    )
+    start = time.monotonic()
+    process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    thread.join(timeout=10)
+    process.kill()
+    process.wait()
+    return (result[0] - start) * 1000 if result else float("nan")
+
+
+def main():
+    binary = sys.argv[1]
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+    with tempfile.TemporaryDirectory() as work:
+        one_run(binary, work)  # warm the page cache and create the store
+        times = [one_run(binary, work) for _ in range(runs)]
+    print(f"api start-up to first runtime call: median {statistics.median(times):.1f} ms "
+          f"(min {min(times):.1f}, max {max(times):.1f}, {runs} runs)")
+
+
+if __name__ == "__main__":
+    main()
