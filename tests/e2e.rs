@@ -96,8 +96,8 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn get(url: &str) -> (u16, String, String) {
-    let mut response = agent().get(url).call().unwrap();
+/// Status, `Location` and body of an answer.
+fn answer(mut response: ureq::http::Response<ureq::Body>) -> (u16, String, String) {
     let location = response
         .headers()
         .get("location")
@@ -110,22 +110,18 @@ fn get(url: &str) -> (u16, String, String) {
     )
 }
 
+fn get(url: &str) -> (u16, String, String) {
+    answer(agent().get(url).call().unwrap())
+}
+
 fn post(url: &str, origin: &str, form: &str) -> (u16, String, String) {
-    let mut response = agent()
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", origin)
-        .send(form)
-        .unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (
-        response.status().as_u16(),
-        location,
-        response.body_mut().read_to_string().unwrap(),
+    answer(
+        agent()
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", origin)
+            .send(form)
+            .unwrap(),
     )
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::AppError;
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
-use crate::offers_api::{check_origin, manage_link, sent_too_fast};
+use crate::offers_api::{manage_link, posted_form, sent_too_fast};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,9 +35,7 @@ pub async fn post_contact(State(state): State<AppState>, parts: Parts, body: Byt
 }
 
 async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
-    check_origin(&parts.headers, state.base_url())?;
-    let fields: ContactFields = serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
+    let fields: ContactFields = posted_form(state, &parts.headers, body)?;
     let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
     let offer = state
         .store

@@ -10,7 +10,7 @@ use offers::{Offer, Status, StoreError};
 use serde_json::{Map, Value, json};
 
 use crate::error::AppError;
-use crate::offers_api::{FormFields, TokenQuery, check_origin, input_values, offer_of_token};
+use crate::offers_api::{FormFields, TokenQuery, input_values, offer_of_token, posted_form};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -122,8 +122,7 @@ async fn act(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, AppError> {
-    check_origin(headers, state.base_url())?;
-    let fields = FormFields::parse(body)?;
+    let fields: FormFields = posted_form(state, headers, body)?;
     let mut offer = offer_of_token(state, token, Purpose::Manage).await?;
     let typed = fields.input();
     let conflict = |offer: &Offer, values: &Map<String, Value>| {

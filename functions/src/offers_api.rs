@@ -54,12 +54,18 @@ pub(crate) struct FormFields {
     pub(crate) version: u64,
 }
 
-impl FormFields {
-    pub(crate) fn parse(body: &[u8]) -> Result<FormFields, AppError> {
-        serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))
-    }
+/// A urlencoded form posted from the site itself: the origin checked, the fields read.
+pub(crate) fn posted_form<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, AppError> {
+    check_origin(headers, state.base_url())?;
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))
+}
 
+impl FormFields {
     pub(crate) fn input(&self) -> OfferInput {
         OfferInput {
             kind: self.kind.clone(),
@@ -123,7 +129,8 @@ impl Submission {
                 json,
             });
         }
-        let fields = FormFields::parse(body)?;
+        let fields: FormFields = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
         Ok(Submission {
             input: fields.input(),
             consent: fields.consent.is_some(),

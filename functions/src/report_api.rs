@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::error::AppError;
 use crate::limits;
 use crate::mailer::Outgoing;
-use crate::offers_api::{check_origin, offer_of_token};
+use crate::offers_api::{offer_of_token, posted_form};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -52,9 +52,7 @@ pub async fn post_report(State(state): State<AppState>, parts: Parts, body: Byte
 }
 
 async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
-    check_origin(&parts.headers, state.base_url())?;
-    let fields: ReportFields = serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
+    let fields: ReportFields = posted_form(state, &parts.headers, body)?;
     let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
     let reason = reason_label(&fields.reason).ok_or(AppError::BadRequest(
         "Choisissez le motif du signalement dans la liste.",

@@ -367,6 +367,13 @@ pub fn plan<'a>(
             count_in(&by_department, &d.code),
         )
     };
+    let departments_of = |region: &offers::communes::Region| -> Vec<Value> {
+        geo.departments()
+            .iter()
+            .filter(|d| d.region == region.code)
+            .map(department_link)
+            .collect()
+    };
 
     // Home
     let domain_cards: Vec<Value> = config
@@ -473,12 +480,7 @@ pub fn plan<'a>(
     // Regions and departments
     let mut region_groups = Vec::new();
     for region in geo.regions() {
-        let departments: Vec<Value> = geo
-            .departments()
-            .iter()
-            .filter(|d| d.region == region.code)
-            .map(department_link)
-            .collect();
+        let departments = departments_of(region);
         region_groups.push(
             json!({ "heading": region.name, "url": urls::region(region), "items": departments }),
         );
@@ -511,12 +513,7 @@ pub fn plan<'a>(
             .get(region.code)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let departments: Vec<Value> = geo
-            .departments()
-            .iter()
-            .filter(|d| d.region == region.code)
-            .map(department_link)
-            .collect();
+        let departments = departments_of(region);
         planner.listing(Listing {
             url: urls::region(region),
             title: format!("Région {}", region.name),
