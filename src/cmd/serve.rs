@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use functions::mailer::{DEFAULT_MAIL_URL, Mailbox, Mailer};
@@ -35,22 +36,56 @@ pub struct Args {
     pub demo: bool,
 }
 
-/// Rebuilds the site after a change; one build at a time, the next one waits.
+/// Rebuilds the site after changes: requests that arrive together are served by
+/// one build (debounced), and each caller returns once a build that includes its
+/// change has finished.
 struct SiteRebuild {
     env: Env,
     site: Arc<Site>,
     out: PathBuf,
-    lock: tokio::sync::Mutex<()>,
+    requested: AtomicU64,
+    completed: tokio::sync::watch::Sender<u64>,
+    wake: tokio::sync::Notify,
+}
+
+/// How long a rebuild waits for more changes to join it.
+const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(50);
+
+impl SiteRebuild {
+    fn start(env: Env, site: Arc<Site>, out: PathBuf) -> Arc<SiteRebuild> {
+        let rebuild = Arc::new(SiteRebuild {
+            env,
+            site,
+            out,
+            requested: AtomicU64::new(0),
+            completed: tokio::sync::watch::Sender::new(0),
+            wake: tokio::sync::Notify::new(),
+        });
+        tokio::spawn(Arc::clone(&rebuild).run());
+        rebuild
+    }
+
+    async fn run(self: Arc<Self>) {
+        loop {
+            self.wake.notified().await;
+            tokio::time::sleep(DEBOUNCE).await;
+            let target = self.requested.load(Ordering::SeqCst);
+            match build_site(&self.env, Arc::clone(&self.site), &self.out, false).await {
+                Ok(report) => tracing::info!("{}", summary(&report)),
+                Err(error) => tracing::error!("reconstruction impossible : {error:#}"),
+            }
+            self.completed.send_replace(target);
+        }
+    }
 }
 
 #[async_trait::async_trait]
 impl Rebuild for SiteRebuild {
     async fn changed(&self) {
-        let _one_at_a_time = self.lock.lock().await;
-        match build_site(&self.env, Arc::clone(&self.site), &self.out, false).await {
-            Ok(report) => tracing::info!("{}", summary(&report)),
-            Err(error) => tracing::error!("reconstruction impossible : {error:#}"),
-        }
+        let wanted = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut completed = self.completed.subscribe();
+        self.wake.notify_one();
+        let _ = completed.wait_for(|done| *done >= wanted).await;
     }
 }
 
@@ -114,12 +149,7 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         store: Arc::clone(&env.store),
         secret: load_secret(env)?,
         mailer: Arc::new(mailer),
-        rebuild: Arc::new(SiteRebuild {
-            env: env.clone(),
-            site: Arc::clone(&site),
-            out: args.out.clone(),
-            lock: tokio::sync::Mutex::new(()),
-        }),
+        rebuild: SiteRebuild::start(env.clone(), Arc::clone(&site), args.out.clone()),
         min_fill_seconds: site.config.min_fill_seconds,
         site,
         clock: chrono::Utc::now,
