@@ -271,3 +271,99 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     let (status, _, _) = get(&format!("{base}{offer_path}"));
     assert_eq!(status, 404, "erased from the site");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Polls `url` until its body contains `text`.
+fn eventually_contains(url: &str, text: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if get(url).2.contains(text) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn serve_rebuilds_when_content_or_theme_files_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    for folder in ["content", "themes"] {
+        std::fs::create_dir_all(site.join(folder)).unwrap();
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(folder),
+            &site.join(folder),
+        );
+    }
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let serve = Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .arg("--site")
+        .arg(&site)
+        .arg("--store")
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("entraide.db").display()
+        ))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--out")
+        .arg(dir.path().join("public"))
+        .arg("--mail")
+        .arg(format!("file://{}", dir.path().join("outbox").display()))
+        .env(
+            "ENTRAIDE_SECRET",
+            "une clé de test assez longue pour être acceptée",
+        )
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _serve = Running(serve);
+    wait_for_port(port);
+
+    let page = site.join("content/a-propos.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        format!("{text}\nUne phrase ajoutée pendant que le site tourne.\n"),
+    )
+    .unwrap();
+    assert!(eventually_contains(
+        &format!("{base}/a-propos/"),
+        "Une phrase ajoutée pendant que le site tourne."
+    ));
+
+    // A broken config is reported and the running site kept.
+    let config = site.join("content/site.toml");
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good}\nclé_inconnue = 1\n")).unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(get(&format!("{base}/a-propos/")).0, 200);
+
+    // The theme too: a template change shows on the next rebuild.
+    std::fs::write(&config, good).unwrap();
+    let template = site.join("themes/default/templates/404.html");
+    let html = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(
+        &template,
+        html.replace("Page introuvable", "Page vraiment introuvable"),
+    )
+    .unwrap();
+    assert!(eventually_contains(
+        &format!("{base}/nulle-part/"),
+        "Page vraiment introuvable"
+    ));
+}

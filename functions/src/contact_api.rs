@@ -31,7 +31,7 @@ struct ContactFields {
 pub async fn post_contact(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
     relay(&state, &parts, &body)
         .await
-        .unwrap_or_else(|error| error.page(&state.site))
+        .unwrap_or_else(|error| error.page(&state.site()))
 }
 
 async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
@@ -83,7 +83,7 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
     });
     let render = |name: &str| {
         state
-            .site
+            .site()
             .render_page(name, context.clone())
             .map_err(AppError::internal)
     };
@@ -119,7 +119,7 @@ fn refill(
     });
     let context = generator::forms::contact_context(&summary, &values, errors);
     let html = state
-        .site
+        .site()
         .render_page("contact.html", context)
         .map_err(AppError::internal)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())

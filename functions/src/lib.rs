@@ -13,7 +13,7 @@ pub mod state;
 pub mod sweep;
 pub mod tokens;
 
-pub use state::{AppState, NoRebuild, Rebuild};
+pub use state::{AppState, NoRebuild, Rebuild, SiteHandle};
 
 use std::path::PathBuf;
 

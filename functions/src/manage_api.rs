@@ -43,7 +43,7 @@ pub async fn manage_page(State(state): State<AppState>, Query(query): Query<Done
             StatusCode::OK,
         )
     };
-    page.await.unwrap_or_else(|error| error.page(&state.site))
+    page.await.unwrap_or_else(|error| error.page(&state.site()))
 }
 
 pub async fn manage_post(
@@ -54,7 +54,7 @@ pub async fn manage_post(
 ) -> Response {
     act(&state, &query.token, &headers, &body)
         .await
-        .unwrap_or_else(|error| error.page(&state.site))
+        .unwrap_or_else(|error| error.page(&state.site()))
 }
 
 fn render(
@@ -66,8 +66,8 @@ fn render(
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut context = generator::forms::publish_context(&state.site, values, errors);
-    let lifetime = state.site.config.offer_lifetime_days;
+    let mut context = generator::forms::publish_context(&state.site(), values, errors);
+    let lifetime = state.site().config.offer_lifetime_days;
     let mut actions = Vec::new();
     if matches!(
         offer.status,
@@ -110,7 +110,7 @@ fn render(
         context.insert("notice".into(), json!(notice));
     }
     let html = state
-        .site
+        .site()
         .render_page("manage.html", context)
         .map_err(AppError::internal)?;
     Ok((status, Html(html)).into_response())
@@ -165,18 +165,18 @@ async fn act(
                 Some(("Retour à l'accueil", "/")),
             );
             let html = state
-                .site
+                .site()
                 .render_page("message.html", context)
                 .map_err(AppError::internal)?;
             return Ok(Html(html).into_response());
         }
         "renew" if offer.status != Status::Removed && offer.status != Status::Pending => {
             offer.status = Status::Published;
-            offer.expires = expiry(now, offer.end, state.site.config.offer_lifetime_days);
+            offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
         }
         "fill" if offer.status == Status::Published => offer.status = Status::Filled,
         "edit" => {
-            let domains = state.site.config.domain_slugs();
+            let domains = state.site().config.domain_slugs();
             let rules = Rules {
                 domains: &domains,
                 today: now.date_naive(),
@@ -195,7 +195,7 @@ async fn act(
                     );
                 }
             };
-            let edited = draft.into_offer(offer.id, now, state.site.config.offer_lifetime_days);
+            let edited = draft.into_offer(offer.id, now, state.site().config.offer_lifetime_days);
             offer = Offer {
                 status: offer.status,
                 created: offer.created,

@@ -60,7 +60,7 @@ pub(crate) fn posted_form<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<T, AppError> {
-    check_origin(headers, state.base_url())?;
+    check_origin(headers, &state.base_url())?;
     serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))
 }
@@ -216,10 +216,10 @@ fn invalid(state: &AppState, submission: &Submission, errors: Vec<FieldError>) -
         )
             .into_response();
     }
-    let context = generator::forms::publish_context(&state.site, &submission.values(), &errors);
-    match state.site.render_page("publish.html", context) {
+    let context = generator::forms::publish_context(&state.site(), &submission.values(), &errors);
+    match state.site().render_page("publish.html", context) {
         Ok(html) => (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response(),
-        Err(error) => AppError::internal(error).page(&state.site),
+        Err(error) => AppError::internal(error).page(&state.site()),
     }
 }
 
@@ -244,10 +244,10 @@ pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes
         if json {
             json_error(error)
         } else {
-            error.page(&state.site)
+            error.page(&state.site())
         }
     };
-    if let Err(error) = check_origin(headers, state.base_url()) {
+    if let Err(error) = check_origin(headers, &state.base_url()) {
         return fail(error);
     }
     let submission = match Submission::parse(headers, &body) {
@@ -263,7 +263,7 @@ pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes
     let now = state.now();
     let mut errors = Vec::new();
     errors.extend(sent_too_fast(&state, &submission.form_token));
-    let domains = state.site.config.domain_slugs();
+    let domains = state.site().config.domain_slugs();
     let rules = Rules {
         domains: &domains,
         today: now.date_naive(),
@@ -301,7 +301,7 @@ pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes
             return invalid(&state, &submission, vec![error]);
         }
     }
-    let offer = draft.into_offer(Ulid::new(), now, state.site.config.offer_lifetime_days);
+    let offer = draft.into_offer(Ulid::new(), now, state.site().config.offer_lifetime_days);
     match create_and_mail(&state, &offer).await {
         Ok(()) if submission.json => (
             StatusCode::ACCEPTED,
@@ -372,10 +372,10 @@ fn render_mail(
         reply_to: None,
         subject: subject.to_owned(),
         text: state
-            .site
+            .site()
             .render_page(&format!("mail/{name}.txt"), context.clone())?,
         html: state
-            .site
+            .site()
             .render_page(&format!("mail/{name}.html"), context)?,
         automatic: true,
     })
@@ -421,7 +421,7 @@ pub struct TokenQuery {
 pub async fn confirm(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
     confirm_offer(&state, &query.token)
         .await
-        .unwrap_or_else(|error| error.page(&state.site))
+        .unwrap_or_else(|error| error.page(&state.site()))
 }
 
 async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppError> {
@@ -440,7 +440,7 @@ async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppErr
     offer.status = Status::Published;
     offer.published = Some(now);
     offer.updated = now;
-    offer.expires = expiry(now, offer.end, state.site.config.offer_lifetime_days);
+    offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
     let offer = state
         .store
         .update(&offer)

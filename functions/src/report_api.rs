@@ -48,7 +48,7 @@ fn report_key(id: Ulid) -> String {
 pub async fn post_report(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
     report(&state, &parts, &body)
         .await
-        .unwrap_or_else(|error| error.page(&state.site))
+        .unwrap_or_else(|error| error.page(&state.site()))
 }
 
 async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
@@ -85,7 +85,7 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
         .bump(&report_key(id), now, now + Duration::days(365))
         .await
         .map_err(AppError::internal)?;
-    let hidden = count >= state.site.config.reports_to_hide && offer.status == Status::Published;
+    let hidden = count >= state.site().config.reports_to_hide && offer.status == Status::Published;
     if hidden {
         offer.status = Status::Removed;
         offer.updated = now;
@@ -122,12 +122,12 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
     });
     let render = |name: &str| {
         state
-            .site
+            .site()
             .render_page(name, context.clone())
             .map_err(AppError::internal)
     };
     let mail = Outgoing {
-        to: state.site.config.moderation_email.clone(),
+        to: state.site().config.moderation_email.clone(),
         reply_to: None,
         subject: format!("Annonce signalée : « {} »", offer.title),
         text: render("mail/report.txt")?,
@@ -150,7 +150,7 @@ pub async fn moderate(
 ) -> Response {
     decide(&state, &query)
         .await
-        .unwrap_or_else(|error| error.page(&state.site))
+        .unwrap_or_else(|error| error.page(&state.site()))
 }
 
 async fn decide(state: &AppState, query: &ModerateQuery) -> Result<Response, AppError> {
@@ -191,7 +191,7 @@ async fn decide(state: &AppState, query: &ModerateQuery) -> Result<Response, App
         Some(("Voir l'annonce", &format!("/annonces/{}/", offer.id))),
     );
     let html = state
-        .site
+        .site()
         .render_page("message.html", context)
         .map_err(AppError::internal)?;
     Ok((StatusCode::OK, Html(html)).into_response())

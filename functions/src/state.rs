@@ -1,6 +1,6 @@
 //! What every endpoint shares.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -25,10 +25,35 @@ impl Rebuild for NoRebuild {
     async fn changed(&self) {}
 }
 
+/// The site's config, content and theme, replaced when their files change.
+#[derive(Clone)]
+pub struct SiteHandle(Arc<RwLock<Arc<Site>>>);
+
+impl SiteHandle {
+    pub fn new(site: Site) -> Self {
+        SiteHandle(Arc::new(RwLock::new(Arc::new(site))))
+    }
+
+    /// The current site; a request keeps the one it started with.
+    pub fn get(&self) -> Arc<Site> {
+        match self.0.read() {
+            Ok(site) => Arc::clone(&site),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub fn replace(&self, site: Site) {
+        match self.0.write() {
+            Ok(mut current) => *current = Arc::new(site),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(site),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub site: Arc<Site>,
+    pub site: SiteHandle,
     pub secret: Secret,
     pub mailer: Arc<Mailer>,
     pub rebuild: Arc<dyn Rebuild>,
@@ -43,7 +68,11 @@ impl AppState {
         (self.clock)()
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.site.config.base_url
+    pub fn site(&self) -> Arc<Site> {
+        self.site.get()
+    }
+
+    pub fn base_url(&self) -> String {
+        self.site().config.base_url.clone()
     }
 }

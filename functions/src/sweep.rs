@@ -21,7 +21,7 @@ pub struct Swept {
 /// One pass; rebuilds the site if anything changed.
 pub async fn sweep(state: &AppState) -> Result<Swept, AppError> {
     let now = state.now();
-    let keep = state.site.config.keep_closed_days;
+    let keep = state.site().config.keep_closed_days;
     let mut swept = Swept::default();
     for mut offer in state.store.list(None).await.map_err(AppError::internal)? {
         match offer.status {

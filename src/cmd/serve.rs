@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Context;
 use functions::mailer::{DEFAULT_MAIL_URL, Mailbox, Mailer};
 use functions::tokens::Secret;
-use functions::{AppState, Rebuild};
-use generator::Site;
+use functions::{AppState, Rebuild, SiteHandle};
 
 use super::Env;
 use super::build::{build_site, load_site, summary};
@@ -41,7 +40,7 @@ pub struct Args {
 /// change has finished.
 struct SiteRebuild {
     env: Env,
-    site: Arc<Site>,
+    site: SiteHandle,
     out: PathBuf,
     requested: AtomicU64,
     completed: tokio::sync::watch::Sender<u64>,
@@ -52,7 +51,7 @@ struct SiteRebuild {
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl SiteRebuild {
-    fn start(env: Env, site: Arc<Site>, out: PathBuf) -> Arc<SiteRebuild> {
+    fn start(env: Env, site: SiteHandle, out: PathBuf) -> Arc<SiteRebuild> {
         let rebuild = Arc::new(SiteRebuild {
             env,
             site,
@@ -70,7 +69,7 @@ impl SiteRebuild {
             self.wake.notified().await;
             tokio::time::sleep(DEBOUNCE).await;
             let target = self.requested.load(Ordering::SeqCst);
-            match build_site(&self.env, Arc::clone(&self.site), &self.out, false).await {
+            match build_site(&self.env, self.site.get(), &self.out, false).await {
                 Ok(report) => tracing::info!("{}", summary(&report)),
                 Err(error) => tracing::error!("reconstruction impossible : {error:#}"),
             }
@@ -135,22 +134,24 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     let base_url = args
         .base_url
         .unwrap_or_else(|| format!("http://{}", args.bind));
-    let site = Arc::new(load_site(env, Some(&base_url))?);
-    let report = build_site(env, Arc::clone(&site), &args.out, false).await?;
+    let site = SiteHandle::new(load_site(env, Some(&base_url))?);
+    let report = build_site(env, site.get(), &args.out, false).await?;
     eprintln!("{}", summary(&report));
-    let from: Mailbox = site
-        .config
+    let config = site.get().config.clone();
+    let from: Mailbox = config
         .mail_from
         .parse()
-        .with_context(|| format!("mail_from invalide : {}", site.config.mail_from))?;
+        .with_context(|| format!("mail_from invalide : {}", config.mail_from))?;
     let mailer =
         Mailer::from_url(&args.mail, from).with_context(|| format!("--mail {}", args.mail))?;
+    let rebuild = SiteRebuild::start(env.clone(), site.clone(), args.out.clone());
+    let _watcher = watch_site(env, &base_url, site.clone(), Arc::clone(&rebuild))?;
     let state = AppState {
         store: Arc::clone(&env.store),
         secret: load_secret(env)?,
         mailer: Arc::new(mailer),
-        rebuild: SiteRebuild::start(env.clone(), Arc::clone(&site), args.out.clone()),
-        min_fill_seconds: site.config.min_fill_seconds,
+        rebuild,
+        min_fill_seconds: config.min_fill_seconds,
         site,
         clock: chrono::Utc::now,
     };
@@ -167,6 +168,49 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .await?;
     eprintln!("arrêt");
     Ok(())
+}
+
+/// Reloads the site and rebuilds when its config, content pages or templates
+/// change; a broken edit is reported and the running site kept. The returned
+/// watcher must be kept alive.
+fn watch_site(
+    env: &Env,
+    base_url: &str,
+    site: SiteHandle,
+    rebuild: Arc<SiteRebuild>,
+) -> anyhow::Result<
+    notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
+> {
+    use notify_debouncer_mini::notify::RecursiveMode;
+    let runtime = tokio::runtime::Handle::current();
+    let (env_for_reload, base_url) = (env.clone(), base_url.to_owned());
+    let mut debouncer = notify_debouncer_mini::new_debouncer(
+        std::time::Duration::from_millis(300),
+        move |events: notify_debouncer_mini::DebounceEventResult| {
+            if events.map(|events| events.is_empty()).unwrap_or(true) {
+                return;
+            }
+            match load_site(&env_for_reload, Some(&base_url)) {
+                Ok(reloaded) => {
+                    site.replace(reloaded);
+                    let rebuild = Arc::clone(&rebuild);
+                    runtime.spawn(async move { rebuild.changed().await });
+                    eprintln!("site modifié : reconstruction");
+                }
+                Err(error) => {
+                    eprintln!("erreur dans le site, la version en ligne est conservée : {error:#}")
+                }
+            }
+        },
+    )
+    .context("impossible de surveiller les fichiers du site")?;
+    for folder in ["content", "themes", "templates"] {
+        let path = env.site.join(folder);
+        if path.is_dir() {
+            debouncer.watcher().watch(&path, RecursiveMode::Recursive)?;
+        }
+    }
+    Ok(debouncer)
 }
 
 /// Erases unconfirmed and long-closed offers, expires old ones: now, then hourly.

@@ -39,7 +39,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         mailer: Arc::new(Mailer::from_url(&variable("ENTRAIDE_MAIL")?, from)?),
         rebuild: Arc::new(NoRebuild),
         min_fill_seconds: site.config.min_fill_seconds,
-        site: Arc::new(site),
+        site: functions::SiteHandle::new(site),
         clock: chrono::Utc::now,
     };
     // CloudFront serves the site from S3: only /api/* reaches the function.

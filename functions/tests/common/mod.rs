@@ -61,7 +61,7 @@ pub fn harness() -> Harness {
     let rebuilds = Arc::new(CountingRebuild::default());
     let state = AppState {
         store: Arc::clone(&store),
-        site: Arc::new(site),
+        site: functions::SiteHandle::new(site),
         secret: Secret::new("secret de test"),
         mailer: Arc::new(mailer),
         rebuild: rebuilds.clone(),
