@@ -10,7 +10,10 @@ use offers::{Offer, Status, StoreError};
 use serde_json::{Map, Value, json};
 
 use crate::error::AppError;
-use crate::offers_api::{FormFields, TokenQuery, input_values, offer_of_token, posted_form};
+use crate::mailer::Outgoing;
+use crate::offers_api::{
+    FormFields, TokenQuery, input_values, manage_link, offer_of_token, posted_form,
+};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -124,6 +127,7 @@ async fn act(
 ) -> Result<Response, AppError> {
     let fields: FormFields = posted_form(state, headers, body)?;
     let mut offer = offer_of_token(state, token, Purpose::Manage).await?;
+    let previous_token_version = offer.token_version;
     let typed = fields.input();
     let conflict = |offer: &Offer, values: &Map<String, Value>| {
         render(
@@ -196,12 +200,15 @@ async fn act(
                 }
             };
             let edited = draft.into_offer(offer.id, now, state.site().config.offer_lifetime_days);
+            // A new address kills the links mailed to the old one.
+            let new_address = edited.email != offer.email;
             offer = Offer {
                 status: offer.status,
                 created: offer.created,
                 published: offer.published,
                 expires: offer.expires.min(edited.expires.max(now)),
                 version: offer.version,
+                token_version: offer.token_version + u64::from(new_address),
                 ..edited
             };
         }
@@ -221,9 +228,35 @@ async fn act(
         Err(error) => return Err(AppError::internal(error)),
     }
     state.rebuild.changed().await;
-    Ok(Redirect::to(&format!(
-        "/api/offers/manage?token={token}&fait={}",
-        fields.action
-    ))
-    .into_response())
+    let link = manage_link(state, &offer);
+    if offer.token_version != previous_token_version {
+        mail_new_link(state, &offer, &link).await?;
+    }
+    let path = link
+        .strip_prefix(&state.base_url())
+        .unwrap_or(&link)
+        .to_owned();
+    Ok(Redirect::to(&format!("{path}&fait={}", fields.action)).into_response())
+}
+
+/// Sends the offer's new private link to its new address.
+async fn mail_new_link(state: &AppState, offer: &Offer, link: &str) -> Result<(), AppError> {
+    let context = json!({
+        "offer": { "title": offer.title, "author_name": offer.author_name },
+        "link": link,
+    });
+    let site = state.site();
+    let render = |name: &str| {
+        site.render_page(name, context.clone())
+            .map_err(AppError::internal)
+    };
+    let mail = Outgoing {
+        to: offer.email.clone(),
+        reply_to: None,
+        subject: format!("Nouveau lien privé pour votre annonce « {} »", offer.title),
+        text: render("mail/address.txt")?,
+        html: render("mail/address.html")?,
+        automatic: true,
+    };
+    state.mailer.send(mail).await.map_err(AppError::internal)
 }

@@ -381,7 +381,8 @@ fn render_mail(
     })
 }
 
-/// The offer a signed link names, checked for purpose and expiry.
+/// The offer a signed link names, checked for purpose and expiry; a management
+/// link must also carry the offer's current token version.
 pub(crate) async fn offer_of_token(
     state: &AppState,
     token: &str,
@@ -392,12 +393,16 @@ pub(crate) async fn offer_of_token(
         .verify(token, purpose, state.now().timestamp())
         .map_err(|_| AppError::BadLink)?;
     let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink)?;
-    state
+    let offer = state
         .store
         .get(id)
         .await
         .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    if purpose == Purpose::Manage && claims.version != offer.token_version {
+        return Err(AppError::BadLink);
+    }
+    Ok(offer)
 }
 
 /// The private management link of an offer.
@@ -406,7 +411,7 @@ pub(crate) fn manage_link(state: &AppState, offer: &Offer) -> String {
     let token = state.secret.sign(
         Purpose::Manage,
         &offer.id.to_string(),
-        0,
+        offer.token_version,
         now.timestamp(),
         (now + Duration::days(MANAGE_DAYS)).timestamp(),
     );

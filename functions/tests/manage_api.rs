@@ -231,3 +231,41 @@ async fn errors_on_forged_links_and_cross_site_posts() {
     assert_eq!(h.send(request).await.status(), StatusCode::FORBIDDEN);
     assert!(h.store.get(offer.id).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_new_address_kills_the_old_links_and_gets_a_new_one() {
+    let (h, offer, token) = with_offer(Status::Published).await;
+    let form = edit_form(&offer, offer.version, &offer.title).replace(
+        &serde_urlencoded::to_string([("email", offer.email.as_str())]).unwrap(),
+        "email=nouvelle%40exemple.org",
+    );
+    let response = h.send(post_to(&manage(&token), &form)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(location.starts_with("/api/offers/manage?token=") && !location.contains(&token));
+    let stored = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.email.as_str(), stored.token_version),
+        ("nouvelle@exemple.org", 1)
+    );
+
+    let old = h
+        .send(Request::get(manage(&token)).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        old.status(),
+        StatusCode::BAD_REQUEST,
+        "links mailed to the old address are dead"
+    );
+    let new = h
+        .send(Request::get(&location).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(new.status(), StatusCode::OK);
+    let mails = h.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: nouvelle@exemple.org"));
+    assert!(common::unfolded(&mails[0]).contains(location.trim_end_matches("&fait=edit")));
+}

@@ -133,6 +133,10 @@ pub struct Offer {
     pub expires: DateTime<Utc>,
     /// Bumped by every stored write; an update must name the version it read.
     pub version: u64,
+    /// The version of the poster's private links: bumping it kills every link
+    /// mailed before (e.g. when the offer's address changes).
+    #[serde(default)]
+    pub token_version: u64,
 }
 
 /// The fields anyone may see: what `export --public` and the open data contain.

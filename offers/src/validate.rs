@@ -447,6 +447,7 @@ impl Draft {
             updated: now,
             expires,
             version: 1,
+            token_version: 0,
         }
     }
 }
