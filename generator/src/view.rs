@@ -11,6 +11,9 @@ use crate::config::SiteConfig;
 use crate::french;
 use crate::urls;
 
+/// Timestamps in feeds, JSON-LD and open data: `2026-11-24T10:00:00Z`.
+pub const ISO_SECONDS: &str = "%Y-%m-%dT%H:%M:%SZ";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
     pub label: String,
@@ -131,15 +134,9 @@ impl OfferView {
             id: offer.id.to_string(),
             url: urls::offer(offer.id),
             title: offer.title.clone(),
-            kind: match offer.kind {
-                offers::Kind::Offer => "offer",
-                offers::Kind::Request => "request",
-            },
+            kind: offer.kind.as_str(),
             kind_label: offer.kind.label(),
-            engagement: match offer.engagement {
-                offers::Engagement::Volunteer => "volunteer",
-                offers::Engagement::Paid => "paid",
-            },
+            engagement: offer.engagement.as_str(),
             engagement_label: offer.engagement.label(),
             author_kind_label: offer.author_kind.label(),
             author_name: offer.author_name.clone(),
@@ -165,8 +162,8 @@ impl OfferView {
             start: offer.start.map(french::date),
             end: offer.end.map(french::date),
             published: french::date(published.date_naive()),
-            published_iso: published.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            updated_iso: offer.updated.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            published_iso: published.format(ISO_SECONDS).to_string(),
+            updated_iso: offer.updated.format(ISO_SECONDS).to_string(),
             expires: french::date(offer.expires.date_naive()),
             expires_iso: offer.expires.format("%Y-%m-%d").to_string(),
             description_html: render_description(&offer.description),

@@ -45,6 +45,13 @@ pub enum Status {
 
 impl Kind {
     pub const ALL: [Kind; 2] = [Kind::Offer, Kind::Request];
+    /// The value in forms, exports and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Offer => "offer",
+            Kind::Request => "request",
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Kind::Offer => "Propose son aide",
@@ -55,6 +62,13 @@ impl Kind {
 
 impl Engagement {
     pub const ALL: [Engagement; 2] = [Engagement::Volunteer, Engagement::Paid];
+    /// The value in forms, exports and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engagement::Volunteer => "volunteer",
+            Engagement::Paid => "paid",
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Engagement::Volunteer => "Bénévolat",
@@ -70,6 +84,15 @@ impl AuthorKind {
         AuthorKind::Company,
         AuthorKind::PublicBody,
     ];
+    /// The value in forms, exports and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorKind::Individual => "individual",
+            AuthorKind::Association => "association",
+            AuthorKind::Company => "company",
+            AuthorKind::PublicBody => "public_body",
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             AuthorKind::Individual => "Particulier",
