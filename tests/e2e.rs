@@ -170,8 +170,26 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
         status, 422,
         "29830 serves several communes: the poster must choose"
     );
+    // As the page's script does: a signed timestamp, then the form sent once a
+    // person could have filled it (min_fill_seconds = 3 in site.toml).
+    let (status, _, token) = get(&format!("{base}/api/form-token"));
+    assert_eq!(status, 200);
+    let token: serde_json::Value = serde_json::from_str(&token).unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let (status, _, too_fast) = post(
+        &format!("{base}/api/offers"),
+        &base,
+        &format!("{offer_form}{token}"),
+    );
+    assert_eq!(status, 422);
+    assert!(too_fast.contains("envoyé trop vite"));
+    std::thread::sleep(Duration::from_secs(3));
     let offer_form = offer_form.replace("commune=29830", "commune=Ploudalmezeau");
-    let (status, location_ok, _) = post(&format!("{base}/api/offers"), &base, &offer_form);
+    let (status, location_ok, _) = post(
+        &format!("{base}/api/offers"),
+        &base,
+        &format!("{offer_form}{token}"),
+    );
     assert_eq!(
         (status, location_ok.as_str()),
         (303, "/publier/merci/"),
