@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::AppError;
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
-use crate::offers_api::{manage_link, posted_form, sent_too_fast};
+use crate::offers_api::{manage_link, posted_form, sent_too_fast, stored_offer};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,12 +37,7 @@ pub async fn post_contact(State(state): State<AppState>, parts: Parts, body: Byt
 async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
     let fields: ContactFields = posted_form(state, &parts.headers, body)?;
     let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
-    let offer = state
-        .store
-        .get(id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+    let offer = stored_offer(state, id).await?;
     let now = state.now();
     if !offer.is_listed(now) {
         return Err(AppError::Closed);

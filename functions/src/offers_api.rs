@@ -381,6 +381,16 @@ fn render_mail(
     })
 }
 
+/// A stored offer, or the French "no longer exists" answer.
+pub(crate) async fn stored_offer(state: &AppState, id: Ulid) -> Result<Offer, AppError> {
+    state
+        .store
+        .get(id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)
+}
+
 /// The offer a signed link names, checked for purpose and expiry; a management
 /// link must also carry the offer's current token version.
 pub(crate) async fn offer_of_token(
@@ -393,12 +403,7 @@ pub(crate) async fn offer_of_token(
         .verify(token, purpose, state.now().timestamp())
         .map_err(|_| AppError::BadLink)?;
     let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink)?;
-    let offer = state
-        .store
-        .get(id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+    let offer = stored_offer(state, id).await?;
     if purpose == Purpose::Manage && claims.version != offer.token_version {
         return Err(AppError::BadLink);
     }

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::error::AppError;
 use crate::limits;
 use crate::mailer::Outgoing;
-use crate::offers_api::{offer_of_token, posted_form};
+use crate::offers_api::{offer_of_token, posted_form, stored_offer};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -73,12 +73,7 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
             "Trop de signalements depuis votre connexion : réessayez dans une heure.",
         ));
     }
-    let mut offer = state
-        .store
-        .get(id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+    let mut offer = stored_offer(state, id).await?;
     let now = state.now();
     let count = state
         .store
