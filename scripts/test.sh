@@ -69,7 +69,27 @@ curl -s -o "$public/controle/contact/index.html" -H "Origin: http://127.0.0.1:$p
   --data "offer=$listed_offer&name=L&email=x&message=Court" "http://127.0.0.1:$port/api/contact"
 grep -q "Le formulaire contient" "$public/controle/publier/index.html"
 grep -q "Le formulaire contient" "$public/controle/contact/index.html"
-pages="$pages /controle/publier/ /controle/contact/"
+# The private management page: post an offer, follow the links the mails carry.
+base="http://127.0.0.1:$port"
+curl -s -o /dev/null -H "Origin: $base" --data 'kind=offer&engagement=volunteer&author_kind=individual&author_name=Test&domain=medical&title=Infirmier+disponible+pour+un+renfort&description=Infirmier+pendant+trente+ans%2C+je+peux+aider+un+EHPAD.&commune=29178&email=controle%40exemple.org&consent=on' "$base/api/offers"
+link_in_outbox() { # the newest link to $1 in the mails of the outbox
+  python3 - "$work/outbox" "$1" <<'PY'
+import email, pathlib, re, sys
+mails = sorted(pathlib.Path(sys.argv[1]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+for path in reversed(mails):
+    for part in email.message_from_bytes(path.read_bytes()).walk():
+        if part.get_content_type() == "text/plain":
+            found = re.search(re.escape(sys.argv[2]) + r"\S+", part.get_payload(decode=True).decode())
+            if found:
+                print(found.group(0)); sys.exit(0)
+sys.exit(1)
+PY
+}
+curl -s -o /dev/null "$(link_in_outbox "$base/api/offers/confirm?token=")"
+mkdir -p "$public/controle/gerer"
+curl -s -o "$public/controle/gerer/index.html" "$(link_in_outbox "$base/api/offers/manage?token=")"
+grep -q "Gérer votre annonce" "$public/controle/gerer/index.html"
+pages="$pages /controle/publier/ /controle/contact/ /controle/gerer/"
 # Offer pages that left the site answer 404: keep only the ones that were built.
 checked=""
 for page in $pages; do
