@@ -281,7 +281,7 @@ fn unreachable_entry(input: &str) -> Entry {
     }
 }
 
-/// Creates, parents first and once each, the folders of files the last build did
+/// Creates, once each and on both cores, the folders of files the last build did
 /// not write: one system call per folder instead of a check per file.
 fn create_folders(
     out: &Path,
@@ -294,11 +294,11 @@ fn create_folders(
         .filter_map(|job| job.path.rsplit_once('/').map(|(folder, _)| folder))
         .collect();
     std::fs::create_dir_all(out).map_err(|e| BuildError::io(out, e))?;
-    for folder in folders {
+    // `create_dir_all` tolerates a parent created meanwhile by another thread.
+    folders.into_par_iter().try_for_each(|folder| {
         let path = out.join(folder);
-        std::fs::create_dir_all(&path).map_err(|e| BuildError::io(&path, e))?;
-    }
-    Ok(())
+        std::fs::create_dir_all(&path).map_err(|e| BuildError::io(&path, e))
+    })
 }
 
 /// Removes the folders a deletion left empty, up to the output folder.
