@@ -53,7 +53,8 @@ ENTRAIDE_SECRET="a test secret long enough for entraide serve" \
   target/debug/entraide --store "sqlite://$work/entraide.db" serve --bind "127.0.0.1:$port" \
   --out "$public" --mail "file://$work/outbox" >"$work/serve.log" 2>&1 &
 serve_pid=$!
-trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# Stop the server and wait for it to exit before removing what it serves.
+trap 'kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; rm -rf "$work" || true' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 listed_offer=$(entraide export | python3 -c '
 import json, sys, datetime
