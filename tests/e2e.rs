@@ -125,6 +125,29 @@ fn post(url: &str, origin: &str, form: &str) -> (u16, String, String) {
     )
 }
 
+/// `entraide serve` for the site folder `site`, its store and output in `dir`,
+/// listening on `port`, sending mail through `mail`; stopped when dropped.
+fn serve(site: &Path, dir: &Path, port: u16, mail: &str) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .arg("--site")
+        .arg(site)
+        .arg("--store")
+        .arg(format!("sqlite://{}", dir.join("entraide.db").display()))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--out")
+        .arg(dir.join("public"))
+        .args(["--mail", mail])
+        .env(
+            "ENTRAIDE_SECRET",
+            "une clé de test assez longue pour être acceptée",
+        )
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Running(child)
+}
+
 #[test]
 fn a_poster_publishes_and_a_visitor_writes_to_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -132,25 +155,12 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     let (_smtp, smtp_port) = smtp_server(&maildir);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let serve = Command::new(env!("CARGO_BIN_EXE_entraide"))
-        .args(["--site", env!("CARGO_MANIFEST_DIR")])
-        .arg("--store")
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("entraide.db").display()
-        ))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--out")
-        .arg(dir.path().join("public"))
-        .args(["--mail", &format!("smtp://127.0.0.1:{smtp_port}?tls=none")])
-        .env(
-            "ENTRAIDE_SECRET",
-            "une clé de test assez longue pour être acceptée",
-        )
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _serve = Running(serve);
+    let _serve = serve(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        dir.path(),
+        port,
+        &format!("smtp://127.0.0.1:{smtp_port}?tls=none"),
+    );
     wait_for_port(port);
 
     // The poster opens the form and sends it.
@@ -328,28 +338,8 @@ fn serve_rebuilds_when_content_or_theme_files_change() {
     }
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let serve = Command::new(env!("CARGO_BIN_EXE_entraide"))
-        .arg("--site")
-        .arg(&site)
-        .arg("--store")
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("entraide.db").display()
-        ))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--out")
-        .arg(dir.path().join("public"))
-        .arg("--mail")
-        .arg(format!("file://{}", dir.path().join("outbox").display()))
-        .env(
-            "ENTRAIDE_SECRET",
-            "une clé de test assez longue pour être acceptée",
-        )
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _serve = Running(serve);
+    let outbox = format!("file://{}", dir.path().join("outbox").display());
+    let _serve = serve(&site, dir.path(), port, &outbox);
     wait_for_port(port);
 
     let page = site.join("content/a-propos.md");
