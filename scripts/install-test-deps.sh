@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need: the SMTP server of tests/e2e.rs (aiosmtpd, PyPI) and,
+# Installs what the tests need: the SMTP server of tests/e2e.rs (aiosmtpd, PyPI),
+# moto's server (PyPI: DynamoDB with streams and TTL, S3, CloudFront on 127.0.0.1),
+# cfn-lint (PyPI) for the deploy template, and,
 # for the browser / HTML-validation tests (tests/browser):
 #   - Debian's chromium (used by playwright-core; no browser is downloaded)
 #   - a Java runtime (for the Nu HTML Checker, vnu.jar)
@@ -65,6 +67,17 @@ if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "aiosmtpd==1.4.6" </dev/null
 fi
 log "aiosmtpd: $(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)')"
+
+# The local AWS of the store, rebuild and publish tests (testkit starts and stops
+# it), and the linter of infra/template.yaml. Pinned: new rules or behaviours
+# must not change a green run.
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import cfnlint" >/dev/null 2>&1; then
+  log "pip install moto[server] cfn-lint"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    "moto[server]==5.2.1" "cfn-lint==1.51.0" </dev/null
+fi
+command -v moto_server >/dev/null 2>&1 || { log "moto_server is not on PATH" >&2; exit 1; }
+log "moto: $(python3 -c 'import moto; print(moto.__version__)')"
 
 log "npm ci in tests/browser"
 # Never let anything download a browser build or a JRE (vnu-jar's postinstall

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of Entraide, on a fresh machine: installs what the tests need
-# (Chromium and a Java runtime from Debian, the npm packages of tests/browser),
-# then checks formatting and lints, runs the Rust tests (real SQLite files,
-# child processes killed with SIGKILL, the real `entraide` binary), builds a
+# (Chromium and a Java runtime from Debian, the npm packages of tests/browser,
+# moto and cfn-lint from PyPI), lints the deploy template, checks formatting and
+# lints, runs the Rust tests (real SQLite files, child processes killed with
+# SIGKILL, DynamoDB served by moto on 127.0.0.1, the real `entraide` binary), builds a
 # demo site and checks its pages with the Nu HTML Checker and axe-core in
 # headless Chromium.
 set -euo pipefail
@@ -12,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "installing test dependencies"
 bash scripts/install-test-deps.sh
+
+step "cfn-lint infra/template.yaml"
+bash infra/lint.sh
 
 if cargo fmt --version >/dev/null 2>&1; then
   step "cargo fmt --check"

@@ -2,8 +2,11 @@
 
 #![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+use testkit::Moto;
 
 fn entraide(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_entraide"))
@@ -15,6 +18,34 @@ fn entraide(store: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// `entraide` on a DynamoDB table served by moto.
+fn entraide_on_dynamodb(moto: &Moto, table: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .arg("--site")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg("--store")
+        .arg(format!("dynamodb://{table}"))
+        .args(args)
+        .envs(moto.aws_env())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Every file under `root`, by relative path, with its bytes.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let path = entry.path();
+            let name = path.strip_prefix(root).unwrap().display().to_string();
+            (name, std::fs::read(path).unwrap())
+        })
+        .collect()
 }
 
 fn ok(output: Output) -> Output {
@@ -146,4 +177,45 @@ fn errors_on_an_unknown_store() {
         .unwrap();
     assert!(!output.status.success());
     assert!(stderr(&output).contains("impossible d'ouvrir la base mysql://x"));
+}
+
+#[test]
+fn can_build_a_byte_identical_site_from_either_store() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("a.db");
+    let init = ok(entraide_on_dynamodb(&moto, "site", &["store", "init"])).stdout;
+    assert!(String::from_utf8_lossy(&init).contains("créée"));
+    let again = ok(entraide_on_dynamodb(&moto, "site", &["store", "init"])).stdout;
+    assert!(String::from_utf8_lossy(&again).contains("existe déjà"));
+
+    ok(entraide(
+        &sqlite,
+        &["demo", "--count", "400", "--seed", "8"],
+    ));
+    let export = dir.path().join("offers.jsonl");
+    std::fs::write(&export, ok(entraide(&sqlite, &["export"])).stdout).unwrap();
+    let import = ["import", export.to_str().unwrap()];
+    ok(entraide_on_dynamodb(&moto, "site", &import));
+
+    let (from_sqlite, from_dynamodb) = (dir.path().join("s"), dir.path().join("d"));
+    ok(entraide(
+        &sqlite,
+        &["build", "--out", from_sqlite.to_str().unwrap()],
+    ));
+    let build = ["build", "--out", from_dynamodb.to_str().unwrap()];
+    ok(entraide_on_dynamodb(&moto, "site", &build));
+    let (expected, built) = (tree(&from_sqlite), tree(&from_dynamodb));
+    assert!(
+        expected.len() > 400,
+        "a whole site: {} files",
+        expected.len()
+    );
+    assert_eq!(
+        expected.keys().collect::<Vec<_>>(),
+        built.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &expected {
+        assert!(built[name] == *bytes, "{name} differs");
+    }
 }

@@ -76,8 +76,15 @@ fn smtp(url: &str, rest: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, Mai
         .port(port)
         .tls(tls);
     if let Some(credentials) = credentials {
+        // SES passwords hold '/' and '+': the URL carries them percent-encoded.
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .map(|text| text.into_owned())
+                .map_err(|_| bad(url))
+        };
         let (user, password) = credentials.split_once(':').ok_or_else(|| bad(url))?;
-        builder = builder.credentials(Credentials::new(user.to_owned(), password.to_owned()));
+        builder = builder.credentials(Credentials::new(decode(user)?, decode(password)?));
     }
     Ok(builder.build())
 }
@@ -213,6 +220,7 @@ mod tests {
             "smtp://host",
             "smtp://host:port",
             "smtp://host:25?tls=maybe",
+            "smtp://user:%FF@host:25",
             "file://",
         ] {
             assert!(
@@ -221,6 +229,11 @@ mod tests {
             );
         }
         assert!(Mailer::from_url("smtp://user:pass@127.0.0.1:2525?tls=none", from()).is_ok());
+        let ses = "smtp://AKIAEXAMPLE:BKx%2Fq%2B9z@127.0.0.1:2525?tls=none";
+        assert!(
+            Mailer::from_url(ses, from()).is_ok(),
+            "percent-encoded password"
+        );
     }
 
     #[tokio::test]

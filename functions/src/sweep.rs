@@ -3,13 +3,10 @@
 //! once their page has been kept long enough.
 
 use chrono::Duration;
-use offers::Status;
+use offers::{PENDING_HOURS, Status};
 
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// How long an unconfirmed offer is kept.
-pub const PENDING_HOURS: i64 = 48;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Swept {

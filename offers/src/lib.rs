@@ -2,13 +2,16 @@
 
 pub mod communes;
 pub mod demo;
+pub mod dynamodb;
 pub mod markdown;
 pub mod model;
 pub mod slug;
-mod sqlite;
+pub mod sqlite;
 pub mod store;
 pub mod validate;
 
-pub use model::{AuthorKind, Engagement, Kind, Offer, PublicOffer, Status};
+pub use dynamodb::DynamoStore;
+pub use model::{AuthorKind, Engagement, Kind, Offer, PENDING_HOURS, PublicOffer, Status};
+pub use sqlite::SqliteStore;
 pub use store::{Changes, DEFAULT_STORE_URL, Store, StoreError, open_store};
 pub use ulid::Ulid;

@@ -125,6 +125,9 @@ impl Status {
     }
 }
 
+/// How long an unconfirmed offer is kept.
+pub const PENDING_HOURS: i64 = 48;
+
 /// One offer, as stored. Field names are the export's JSON keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ulid::Ulid;
 
+use crate::dynamodb::{DynamoStore, valid_table_name};
 use crate::model::{Offer, Status};
 use crate::sqlite::SqliteStore;
 
@@ -26,7 +27,7 @@ pub enum StoreError {
         expected: u64,
         stored: u64,
     },
-    #[error("unsupported store URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported store URL {0:?}: use sqlite://PATH or dynamodb://TABLE")]
     BadUrl(String),
     #[error("store failure: {0}")]
     Backend(String),
@@ -72,10 +73,17 @@ pub trait Store: Send + Sync {
     }
 }
 
-/// Opens the store a URL names: `sqlite://PATH` (created if missing).
-pub fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    match url.strip_prefix("sqlite://") {
-        Some(path) if !path.is_empty() => Ok(Arc::new(SqliteStore::open(PathBuf::from(path))?)),
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or
+/// `dynamodb://TABLE` (region, endpoint and credentials from the AWS environment).
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .filter(|path| !path.is_empty())
+    {
+        return Ok(Arc::new(SqliteStore::open(PathBuf::from(path))?));
+    }
+    match url.strip_prefix("dynamodb://") {
+        Some(table) if valid_table_name(table) => Ok(Arc::new(DynamoStore::from_env(table).await)),
         _ => Err(StoreError::BadUrl(url.to_owned())),
     }
 }

@@ -1,5 +1,5 @@
-//! The store contract, run against the embedded SQLite store (and, later, every
-//! other backend), plus crash durability of the SQLite file.
+//! The store contract, run against the embedded SQLite store and against DynamoDB
+//! served by moto on 127.0.0.1, plus crash durability of the SQLite file.
 
 #![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
 
@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use offers::demo::demo_offers;
-use offers::{Status, Store, StoreError, open_store};
+use offers::{DynamoStore, SqliteStore, Status, Store, StoreError, open_store};
+use testkit::Moto;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z")
@@ -17,11 +18,17 @@ fn now() -> DateTime<Utc> {
 }
 
 fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    open_store(&format!(
-        "sqlite://{}",
-        dir.path().join("nested/entraide.db").display()
-    ))
-    .unwrap()
+    Arc::new(SqliteStore::open(dir.path().join("nested/entraide.db")).unwrap())
+}
+
+async fn dynamodb_store(moto: &Moto, table: &str) -> DynamoStore {
+    let store = DynamoStore::new(moto.dynamodb(), table);
+    assert!(store.create_table().await.unwrap(), "a new table");
+    assert!(
+        !store.create_table().await.unwrap(),
+        "init twice is harmless"
+    );
+    store
 }
 
 async fn store_contract(store: Arc<dyn Store>) {
@@ -121,6 +128,24 @@ async fn sqlite_store_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn dynamodb_store_keeps_the_contract() {
+    let moto = Moto::start();
+    store_contract(Arc::new(dynamodb_store(&moto, "contract").await)).await;
+}
+
+#[tokio::test]
+async fn dynamodb_store_lists_many_offers_across_scan_pages() {
+    let moto = Moto::start();
+    let store = dynamodb_store(&moto, "many").await;
+    let offers = demo_offers(1_200, 5, now()).unwrap();
+    store.import(&offers).await.unwrap();
+    let mut expected = offers.clone();
+    expected.sort_by_key(|offer| offer.id);
+    assert_eq!(store.list(None).await.unwrap(), expected);
+    assert_eq!(store.changes_since(0).await.unwrap().ids.len(), 1_200);
+}
+
+#[tokio::test]
 async fn sqlite_store_reopens_with_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let offers = demo_offers(5, 9, now()).unwrap();
@@ -128,16 +153,14 @@ async fn sqlite_store_reopens_with_its_data() {
     assert_eq!(sqlite_store(&dir).list(None).await.unwrap(), offers);
 }
 
-#[test]
-fn errors_on_unknown_store_url() {
-    assert!(matches!(
-        open_store("postgres://x"),
-        Err(StoreError::BadUrl(_))
-    ));
-    assert!(matches!(
-        open_store("sqlite://"),
-        Err(StoreError::BadUrl(_))
-    ));
+#[tokio::test]
+async fn errors_on_unknown_store_url() {
+    for url in ["postgres://x", "sqlite://", "dynamodb://", "dynamodb://a/b"] {
+        assert!(
+            matches!(open_store(url).await, Err(StoreError::BadUrl(_))),
+            "{url}"
+        );
+    }
 }
 
 const CHILD_ENV: &str = "ENTRAIDE_CRASH_CHILD_DB";
@@ -149,7 +172,7 @@ async fn crash_child_writer() {
     let Ok(path) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let store = open_store(&format!("sqlite://{path}")).unwrap();
+    let store = open_store(&format!("sqlite://{path}")).await.unwrap();
     for offer in demo_offers(1_000, 11, now()).unwrap() {
         store.create(&offer).await.unwrap();
         println!("acked {}", offer.id);
@@ -185,7 +208,9 @@ async fn sqlite_store_survives_kill_9() {
     }
     child.wait().unwrap();
     assert_eq!(acked.len(), 200, "the child wrote before being killed");
-    let store = open_store(&format!("sqlite://{}", path.display())).unwrap();
+    let store = open_store(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     let stored: Vec<String> = store
         .list(None)
         .await

@@ -5,6 +5,7 @@ mod demo;
 mod export;
 mod import;
 mod serve;
+mod store;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use offers::{DEFAULT_STORE_URL, Store, open_store};
 #[derive(Parser)]
 #[command(name = "entraide", version, about, long_about = None)]
 pub struct Cli {
-    /// Où sont les annonces : sqlite://CHEMIN (base embarquée, par défaut).
+    /// Où sont les annonces : sqlite://CHEMIN (base embarquée, par défaut) ou
+    /// dynamodb://TABLE (région, point d'accès et identifiants : variables AWS_*).
     #[arg(long, global = true, env = "ENTRAIDE_STORE", default_value = DEFAULT_STORE_URL)]
     store: String,
     /// Dossier du site : content/ (site.toml et pages), themes/, templates/.
@@ -40,6 +42,8 @@ enum Command {
     Import(import::Args),
     /// Construit le site puis le sert en local.
     Serve(serve::Args),
+    /// Prépare la base (création de la table DynamoDB).
+    Store(store::Args),
 }
 
 /// What every command shares: the store and the site folder.
@@ -52,6 +56,7 @@ pub struct Env {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = open_store(&cli.store)
+        .await
         .with_context(|| format!("impossible d'ouvrir la base {}", cli.store))?;
     let env = Env {
         store,
@@ -64,5 +69,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(&env, args).await,
         Command::Import(args) => import::run(&env, args).await,
         Command::Serve(args) => serve::run(&env, args).await,
+        Command::Store(args) => store::run(&env, args).await,
     }
 }

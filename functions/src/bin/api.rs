@@ -6,6 +6,7 @@
 //! - `ENTRAIDE_SECRET`: the signing key (at least 32 characters)
 //! - `ENTRAIDE_MAIL`: `smtp://user:pass@email-smtp.<region>.amazonaws.com:587` for SES
 //! - `ENTRAIDE_BASE_URL`: the public address of the site (checked against `Origin`)
+//! - `ENTRAIDE_MAIL_FROM` (optional): the sender, instead of `mail_from` in site.toml
 //!
 //! Rebuilds are triggered by the store's change stream, not by this function.
 
@@ -32,9 +33,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     if secret.len() < 32 {
         return Err("ENTRAIDE_SECRET must hold at least 32 characters".into());
     }
+    if let Ok(from) = std::env::var("ENTRAIDE_MAIL_FROM") {
+        site.config.mail_from = from;
+    }
     let from: Mailbox = site.config.mail_from.parse()?;
     let state = AppState {
-        store: offers::open_store(&variable("ENTRAIDE_STORE")?)?,
+        store: offers::open_store(&variable("ENTRAIDE_STORE")?).await?,
         secret: Secret::new(secret),
         mailer: Arc::new(Mailer::from_url(&variable("ENTRAIDE_MAIL")?, from)?),
         rebuild: Arc::new(NoRebuild),

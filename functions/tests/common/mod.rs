@@ -15,7 +15,7 @@ use functions::mailer::Mailer;
 use functions::tokens::Secret;
 use functions::{AppState, Rebuild, app};
 use lettre::Message;
-use offers::{Store, open_store};
+use offers::{SqliteStore, Store};
 use tower::ServiceExt;
 
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
@@ -48,11 +48,7 @@ pub fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
-    let store = open_store(&format!(
-        "sqlite://{}",
-        dir.path().join("test.db").display()
-    ))
-    .unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("test.db")).unwrap());
     let (mailer, outbox) = Mailer::in_memory(
         "Entraide <ne-pas-repondre@entraide.example>"
             .parse()

@@ -1,0 +1,41 @@
+//! `entraide store init`: prepares the store a URL names.
+
+use anyhow::Context;
+use offers::DynamoStore;
+
+use super::Env;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(clap::Subcommand)]
+enum Action {
+    /// Crée la table DynamoDB (index du fil des changements, flux, durée de vie)
+    /// si elle n'existe pas ; la base SQLite, elle, se crée toute seule.
+    Init,
+}
+
+pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
+    match args.action {
+        Action::Init => {
+            let Some(table) = env.store_url.strip_prefix("dynamodb://") else {
+                println!("La base embarquée est prête : {}", env.store_url);
+                return Ok(());
+            };
+            let created = DynamoStore::from_env(table)
+                .await
+                .create_table()
+                .await
+                .with_context(|| format!("impossible de créer la table {table}"))?;
+            if created {
+                println!("Table DynamoDB {table} créée.");
+            } else {
+                println!("La table DynamoDB {table} existe déjà : rien à faire.");
+            }
+            Ok(())
+        }
+    }
+}
