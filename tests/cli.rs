@@ -219,3 +219,52 @@ fn can_build_a_byte_identical_site_from_either_store() {
         assert!(built[name] == *bytes, "{name} differs");
     }
 }
+
+#[test]
+fn can_publish_a_build_to_s3_and_then_only_changes() {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(moto.bucket("site"));
+    let dir = tempfile::tempdir().unwrap();
+    let (store, out) = (dir.path().join("a.db"), dir.path().join("public"));
+    ok(entraide(&store, &["demo", "--count", "100"]));
+    ok(entraide(&store, &["build", "--out", out.to_str().unwrap()]));
+    let publish = |out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_entraide"))
+            .args(["--store", &format!("sqlite://{}", store.display())])
+            .args([
+                "publish",
+                "--bucket",
+                "site",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .envs(moto.aws_env())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let first = stderr(&ok(publish(&out)));
+    assert!(
+        first.contains("site publié sur s3://site") && first.contains(" 0 inchangés"),
+        "{first}"
+    );
+    let again = stderr(&ok(publish(&out)));
+    assert!(again.contains(" 0 fichiers envoyés"), "{again}");
+    let home = runtime.block_on(
+        moto.s3()
+            .get_object()
+            .bucket("site")
+            .key("index.html")
+            .send(),
+    );
+    assert_eq!(
+        home.unwrap().content_type(),
+        Some("text/html; charset=utf-8")
+    );
+    let missing = stderr(&publish(&dir.path().join("nothing")));
+    assert!(
+        missing.contains("ne contient pas de site construit"),
+        "{missing}"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod contact_api;
 pub mod error;
+pub mod lambda;
 pub mod limits;
 pub mod mailer;
 mod manage_api;

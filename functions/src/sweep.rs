@@ -2,8 +2,8 @@
 //! hours, offers past their date become expired, and closed offers are erased
 //! once their page has been kept long enough.
 
-use chrono::Duration;
-use offers::{PENDING_HOURS, Status};
+use chrono::{DateTime, Duration, Utc};
+use offers::{PENDING_HOURS, Status, Store, StoreError};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -17,43 +17,43 @@ pub struct Swept {
 
 /// One pass; rebuilds the site if anything changed.
 pub async fn sweep(state: &AppState) -> Result<Swept, AppError> {
-    let now = state.now();
     let keep = state.site().config.keep_closed_days;
+    let swept = sweep_store(state.store.as_ref(), keep, state.now())
+        .await
+        .map_err(AppError::internal)?;
+    if swept != Swept::default() {
+        state.rebuild.changed().await;
+        tracing::info!(?swept, "sweep");
+    }
+    Ok(swept)
+}
+
+/// The sweep's writes alone, for callers that rebuild by themselves (the
+/// `rebuild` Lambda's hourly run).
+pub async fn sweep_store(
+    store: &dyn Store,
+    keep_closed_days: i64,
+    now: DateTime<Utc>,
+) -> Result<Swept, StoreError> {
     let mut swept = Swept::default();
-    for mut offer in state.store.list(None).await.map_err(AppError::internal)? {
+    for mut offer in store.list(None).await? {
         match offer.status {
             Status::Pending if offer.created + Duration::hours(PENDING_HOURS) <= now => {
-                state
-                    .store
-                    .delete(offer.id)
-                    .await
-                    .map_err(AppError::internal)?;
+                store.delete(offer.id).await?;
                 swept.unconfirmed_erased += 1;
             }
             Status::Published if offer.expires <= now => {
                 offer.status = Status::Expired;
                 offer.updated = now;
-                state
-                    .store
-                    .update(&offer)
-                    .await
-                    .map_err(AppError::internal)?;
+                store.update(&offer).await?;
                 swept.expired += 1;
             }
-            Status::Filled | Status::Expired if !offer.is_public(now, keep) => {
-                state
-                    .store
-                    .delete(offer.id)
-                    .await
-                    .map_err(AppError::internal)?;
+            Status::Filled | Status::Expired if !offer.is_public(now, keep_closed_days) => {
+                store.delete(offer.id).await?;
                 swept.closed_erased += 1;
             }
             _ => {}
         }
-    }
-    if swept != Swept::default() {
-        state.rebuild.changed().await;
-        tracing::info!(?swept, "sweep");
     }
     Ok(swept)
 }

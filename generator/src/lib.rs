@@ -7,7 +7,7 @@ pub mod content;
 pub mod forms;
 pub mod french;
 mod jobs;
-mod manifest;
+pub mod manifest;
 mod render;
 pub mod theme;
 pub mod urls;

@@ -4,6 +4,7 @@ mod build;
 mod demo;
 mod export;
 mod import;
+mod publish;
 mod serve;
 mod store;
 
@@ -40,6 +41,8 @@ enum Command {
     Export(export::Args),
     /// Importe des annonces depuis un fichier JSON Lines (restauration).
     Import(import::Args),
+    /// Publie un site construit sur S3 (seulement ce qui a changé) et invalide CloudFront.
+    Publish(publish::Args),
     /// Construit le site puis le sert en local.
     Serve(serve::Args),
     /// Prépare la base (création de la table DynamoDB).
@@ -68,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&env, args).await,
         Command::Export(args) => export::run(&env, args).await,
         Command::Import(args) => import::run(&env, args).await,
+        Command::Publish(args) => publish::run(&env, args).await,
         Command::Serve(args) => serve::run(&env, args).await,
         Command::Store(args) => store::run(&env, args).await,
     }

@@ -79,13 +79,90 @@ impl Moto {
 
     /// A DynamoDB client for this server.
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-        let config = aws_sdk_dynamodb::Config::builder()
+        aws_sdk_dynamodb::Client::new(&self.sdk_config())
+    }
+
+    /// An S3 client for this server (path-style addressing, as `publish` uses
+    /// with a custom endpoint).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config())
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        aws_sdk_cloudfront::Client::new(&self.sdk_config())
+    }
+
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        use aws_sdk_dynamodb::config::{
+            BehaviorVersion, Credentials, Region, SharedCredentialsProvider,
+        };
+        aws_config::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new(ACCESS_KEY, ACCESS_KEY, None, None, "moto"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                ACCESS_KEY, ACCESS_KEY, None, None, "moto",
+            )))
+            .build()
+    }
+
+    /// Creates a bucket.
+    pub async fn bucket(&self, name: &str) {
+        use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+        let location = CreateBucketConfiguration::builder()
+            .location_constraint(BucketLocationConstraint::from(REGION))
             .build();
-        aws_sdk_dynamodb::Client::from_conf(config)
+        self.s3()
+            .create_bucket()
+            .bucket(name)
+            .create_bucket_configuration(location)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Creates a CloudFront distribution in front of `bucket`; returns its id.
+    pub async fn distribution(&self, bucket: &str) -> String {
+        use aws_sdk_cloudfront::types::{
+            DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig,
+            ViewerProtocolPolicy,
+        };
+        let origin = Origin::builder()
+            .id("site")
+            .domain_name(format!("{bucket}.s3.{REGION}.amazonaws.com"))
+            .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+            .build()
+            .unwrap();
+        let behavior = DefaultCacheBehavior::builder()
+            .target_origin_id("site")
+            .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+            .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
+            .build()
+            .unwrap();
+        let config = DistributionConfig::builder()
+            .caller_reference(bucket)
+            .comment("test")
+            .enabled(true)
+            .origins(
+                Origins::builder()
+                    .quantity(1)
+                    .items(origin)
+                    .build()
+                    .unwrap(),
+            )
+            .default_cache_behavior(behavior)
+            .build()
+            .unwrap();
+        let created = self
+            .cloudfront()
+            .create_distribution()
+            .distribution_config(config)
+            .send()
+            .await
+            .unwrap();
+        created.distribution.unwrap().id
     }
 }

@@ -13,22 +13,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use functions::lambda::{site_from_env, variable};
 use functions::mailer::{Mailbox, Mailer};
 use functions::tokens::Secret;
 use functions::{AppState, NoRebuild};
 
-fn variable(name: &str) -> Result<String, lambda_http::Error> {
-    std::env::var(name).map_err(|_| format!("{name} is not set").into())
-}
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let site_dir = PathBuf::from(variable("ENTRAIDE_SITE")?);
-    let mut site = generator::Site::load(&site_dir, &site_dir.join("themes/default"))?;
-    site.config.base_url = variable("ENTRAIDE_BASE_URL")?
-        .trim_end_matches('/')
-        .to_owned();
+    let mut site = site_from_env()?;
     let secret = variable("ENTRAIDE_SECRET")?;
     if secret.len() < 32 {
         return Err("ENTRAIDE_SECRET must hold at least 32 characters".into());
