@@ -97,14 +97,19 @@ fn encode(offer: &Offer) -> Result<Blob, StoreError> {
     Ok(Blob::new(bytes))
 }
 
-/// Reads an offer back from an item (a table item or a stream image).
+/// Reads an offer back from an item of the table.
 pub fn decode_item(item: &HashMap<String, AttributeValue>) -> Result<Offer, StoreError> {
     let blob = item
         .get("data")
         .and_then(|value| value.as_b().ok())
         .ok_or_else(|| StoreError::Backend("offer item without data".into()))?;
-    let mut json = Vec::with_capacity(blob.as_ref().len() * 3);
-    DeflateDecoder::new(blob.as_ref())
+    decode_data(blob.as_ref())
+}
+
+/// Reads an offer back from an item's `data` (also found in stream images).
+pub fn decode_data(bytes: &[u8]) -> Result<Offer, StoreError> {
+    let mut json = Vec::with_capacity(bytes.len() * 3);
+    DeflateDecoder::new(bytes)
         .read_to_end(&mut json)
         .map_err(|e| StoreError::Backend(format!("corrupt offer record: {e}")))?;
     Ok(serde_json::from_slice(&json)?)
@@ -117,7 +122,8 @@ pub fn key_offer_id(pk: &str) -> Option<Ulid> {
         .and_then(|id| Ulid::from_string(id).ok())
 }
 
-fn offer_item(offer: &Offer, seq: u64) -> Result<HashMap<String, AttributeValue>, StoreError> {
+/// The item that stores `offer`, as change number `seq`.
+pub fn offer_item(offer: &Offer, seq: u64) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let mut item = key(offer_key(offer.id));
     item.insert("status".into(), string(offer.status.as_str()));
     item.insert("version".into(), number(offer.version));

@@ -1,11 +1,14 @@
 //! The `rebuild` Lambda's work: a DynamoDB stream batch (or the hourly sweep)
 //! in, the site rebuilt from the store's current state and published out.
 //!
-//! Building from the store rather than from the records makes the function
-//! idempotent under at-least-once delivery and indifferent to the order of
-//! batches: a duplicate or late record only triggers a build that finds nothing
-//! new. Records are only read to decide whether a build is needed.
+//! A cold function reads every offer once (a parallel scan); a warm one keeps them
+//! in memory and reads nothing more from the table: each record's new image
+//! carries the offer. Images are applied by version (an older image never
+//! replaces a newer one) and erasures are final (ids are never reused), so the
+//! function is idempotent under at-least-once delivery and indifferent to the
+//! order of batches.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,10 +16,11 @@ use aws_lambda_events::event::dynamodb::EventRecord;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::Utc;
 use generator::{BuildOptions, BuildReport, Site};
-use offers::Store;
-use offers::dynamodb::key_offer_id;
+use offers::dynamodb::{decode_data, key_offer_id};
+use offers::{Offer, Store, Ulid};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::Mutex;
 
 use crate::{PublishError, Report, Target, publish};
 
@@ -58,8 +62,10 @@ enum Task {
 /// What one stream record asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Record {
-    /// An offer changed: the site must follow.
-    Offer,
+    /// An offer as it now is (its new image).
+    Upsert(Box<Offer>),
+    /// An offer erased for good.
+    Erase(Ulid),
     /// Counters, the sequence, TTL deletions: nothing visitors see.
     Ignored,
     /// A record nobody can read: reported alone, by its sequence number.
@@ -67,17 +73,19 @@ enum Record {
 }
 
 fn classify(raw: &Value) -> Record {
-    let sequence_number = || {
-        raw.pointer("/dynamodb/SequenceNumber")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+    let poisoned = || {
+        Record::Poisoned(
+            raw.pointer("/dynamodb/SequenceNumber")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        )
     };
     let Ok(record) = serde_json::from_value::<EventRecord>(raw.clone()) else {
-        return Record::Poisoned(sequence_number());
+        return poisoned();
     };
     let key = match record.change.keys.get("pk") {
         Some(serde_dynamo::AttributeValue::S(key)) => key.clone(),
-        _ => return Record::Poisoned(sequence_number()),
+        _ => return poisoned(),
     };
     let expired = record.event_name == "REMOVE"
         && record
@@ -86,9 +94,63 @@ fn classify(raw: &Value) -> Record {
     if expired || key.starts_with("counter#") || key.starts_with("meta#") {
         return Record::Ignored;
     }
-    match key_offer_id(&key) {
-        Some(_) => Record::Offer,
-        None => Record::Poisoned(sequence_number()),
+    let Some(id) = key_offer_id(&key) else {
+        return poisoned();
+    };
+    if key.starts_with("gone#") || record.event_name == "REMOVE" {
+        return Record::Erase(id);
+    }
+    let offer = match record.change.new_image.get("data") {
+        Some(serde_dynamo::AttributeValue::B(bytes)) => decode_data(bytes).ok(),
+        _ => None,
+    };
+    match offer {
+        Some(offer) if offer.id == id => Record::Upsert(Box::new(offer)),
+        _ => poisoned(),
+    }
+}
+
+/// The offers as the function last knew them.
+#[derive(Default)]
+struct Known {
+    offers: HashMap<Ulid, Offer>,
+    erased: HashSet<Ulid>,
+}
+
+impl Known {
+    fn from_store(offers: Vec<Offer>) -> Known {
+        Known {
+            offers: offers.into_iter().map(|offer| (offer.id, offer)).collect(),
+            erased: HashSet::new(),
+        }
+    }
+
+    /// Applies one record; `true` if the offers changed.
+    fn apply(&mut self, record: &Record) -> bool {
+        match record {
+            Record::Upsert(offer) => {
+                let stale = self.erased.contains(&offer.id)
+                    || self
+                        .offers
+                        .get(&offer.id)
+                        .is_some_and(|known| known.version > offer.version || known == &**offer);
+                if !stale {
+                    self.offers.insert(offer.id, (**offer).clone());
+                }
+                !stale
+            }
+            Record::Erase(id) => {
+                self.erased.insert(*id);
+                self.offers.remove(id).is_some()
+            }
+            Record::Ignored | Record::Poisoned(_) => false,
+        }
+    }
+
+    fn snapshot(&self) -> Vec<Offer> {
+        let mut offers: Vec<Offer> = self.offers.values().cloned().collect();
+        offers.sort_unstable_by_key(|offer| offer.id);
+        offers
     }
 }
 
@@ -103,37 +165,52 @@ fn failures(sequence_numbers: impl IntoIterator<Item = String>) -> DynamoDbEvent
 }
 
 pub struct Rebuilder {
-    pub store: Arc<dyn Store>,
-    pub site: Arc<Site>,
+    store: Arc<dyn Store>,
+    site: Arc<Site>,
     /// The build folder: kept between invocations of a warm function, so that
     /// only pages whose inputs changed are drawn again.
-    pub out: PathBuf,
+    out: PathBuf,
     pub target: Target,
+    /// `None` until the first build of this instance has read the store.
+    known: Mutex<Option<Known>>,
 }
 
 impl Rebuilder {
+    pub fn new(store: Arc<dyn Store>, site: Arc<Site>, out: PathBuf, target: Target) -> Self {
+        Rebuilder {
+            store,
+            site,
+            out,
+            target,
+            known: Mutex::new(None),
+        }
+    }
+
     /// Handles one invocation; a stream batch gets the Lambda partial-failure
     /// response.
     pub async fn handle(&self, event: Value) -> Result<Value, RebuildError> {
         let invocation: Invocation =
             serde_json::from_value(event).map_err(|e| RebuildError::Event(e.to_string()))?;
+        let mut swept = None;
         match invocation {
             Invocation::Task { task: Task::Sweep } => {
                 let keep = self.site.config.keep_closed_days;
-                let swept =
+                let done =
                     functions::sweep::sweep_store(self.store.as_ref(), keep, Utc::now()).await?;
-                tracing::info!(?swept, "sweep");
-                let (built, published) = self.rebuild().await?;
-                Ok(
-                    json!({ "swept": format!("{swept:?}"), "written": built.written, "published": published.to_string() }),
-                )
+                tracing::info!(?done, "sweep");
+                swept = Some(format!("{done:?}"));
             }
-            Invocation::Task { task: Task::Build } => {
-                let (built, published) = self.rebuild().await?;
-                Ok(json!({ "written": built.written, "published": published.to_string() }))
-            }
-            Invocation::Stream { records } => self.handle_stream(&records).await,
+            Invocation::Task { task: Task::Build } => {}
+            Invocation::Stream { records } => return self.handle_stream(&records).await,
         }
+        // Tasks start again from the store: the hourly reading repairs anything
+        // the stream may have missed.
+        let offers = self.store.list(None).await?;
+        let mut known = self.known.lock().await;
+        let (built, published) = self
+            .rebuild(known.insert(Known::from_store(offers)))
+            .await?;
+        Ok(json!({ "swept": swept, "written": built.written, "published": published.to_string() }))
     }
 
     async fn handle_stream(&self, records: &[Value]) -> Result<Value, RebuildError> {
@@ -148,17 +225,43 @@ impl Rebuilder {
                 _ => None,
             })
             .collect();
-        if classified.contains(&Record::Offer) {
+        let mut known = self.known.lock().await;
+        let changed = match known.as_mut() {
+            // Every record is applied: no short-circuit.
+            Some(known) => {
+                classified
+                    .iter()
+                    .map(|record| known.apply(record))
+                    .filter(|&changed| changed)
+                    .count()
+                    > 0
+            }
+            None => {
+                let wanted = classified
+                    .iter()
+                    .any(|record| matches!(record, Record::Upsert(_) | Record::Erase(_)));
+                if wanted {
+                    // Cold: the store already holds every change of the batch.
+                    let mut loaded = Known::from_store(self.store.list(None).await?);
+                    for record in &classified {
+                        loaded.apply(record);
+                    }
+                    *known = Some(loaded);
+                }
+                wanted
+            }
+        };
+        if let (true, Some(known)) = (changed, known.as_ref()) {
             // A failed build fails the batch: the stream retries it, bisecting.
-            let (built, published) = self.rebuild().await?;
+            let (built, published) = self.rebuild(known).await?;
             tracing::info!(written = built.written, %published, "rebuilt");
         }
         serde_json::to_value(failures(poisoned)).map_err(|e| RebuildError::Event(e.to_string()))
     }
 
-    /// Builds from the store's current state, then publishes what changed.
-    pub async fn rebuild(&self) -> Result<(BuildReport, Report), RebuildError> {
-        let offers = self.store.list(None).await?;
+    /// Builds the known offers, then publishes what changed.
+    async fn rebuild(&self, known: &Known) -> Result<(BuildReport, Report), RebuildError> {
+        let offers = known.snapshot();
         let site = Arc::clone(&self.site);
         let out = self.out.clone();
         let built = tokio::task::spawn_blocking(move || {
@@ -202,17 +305,34 @@ mod tests {
         record
     }
 
+    fn with_image(mut record: Value, offer: &Offer) -> Value {
+        let item = offers::dynamodb::offer_item(offer, 1).unwrap();
+        let data = item["data"].as_b().unwrap().as_ref().to_vec();
+        record["dynamodb"]["NewImage"] = json!({ "data": serde_dynamo::AttributeValue::B(data) });
+        record
+    }
+
     #[test]
     fn can_classify_stream_records() {
-        let id = ulid::Ulid::new();
-        let offer = format!("offer#{id}");
-        assert_eq!(classify(&record("MODIFY", &offer, None)), Record::Offer);
+        let offer = offers::demo::demo_offers(1, 1, Utc::now())
+            .unwrap()
+            .remove(0);
+        let key = format!("offer#{}", offer.id);
         assert_eq!(
-            classify(&record("REMOVE", &format!("gone#{id}"), None)),
-            Record::Offer
+            classify(&with_image(record("MODIFY", &key, None), &offer)),
+            Record::Upsert(Box::new(offer.clone()))
         );
         assert_eq!(
-            classify(&record("REMOVE", &offer, Some(TTL_PRINCIPAL))),
+            classify(&record("REMOVE", &key, None)),
+            Record::Erase(offer.id)
+        );
+        let gone = format!("gone#{}", offer.id);
+        assert_eq!(
+            classify(&record("INSERT", &gone, None)),
+            Record::Erase(offer.id)
+        );
+        assert_eq!(
+            classify(&record("REMOVE", &key, Some(TTL_PRINCIPAL))),
             Record::Ignored,
             "TTL deletions of pending offers"
         );
@@ -220,10 +340,43 @@ mod tests {
             classify(&record("INSERT", "counter#ip:x", None)),
             Record::Ignored
         );
+        let sequence_number = Record::Poisoned(Some("4100000000000000000001".into()));
         assert_eq!(
             classify(&record("INSERT", "offer#not-an-id", None)),
-            Record::Poisoned(Some("4100000000000000000001".into()))
+            sequence_number
+        );
+        assert_eq!(
+            classify(&record("MODIFY", &key, None)),
+            sequence_number,
+            "no image"
         );
         assert_eq!(classify(&json!({ "eventName": 3 })), Record::Poisoned(None));
+    }
+
+    #[test]
+    fn can_apply_records_in_any_order_and_twice() {
+        let offer = offers::demo::demo_offers(1, 1, Utc::now())
+            .unwrap()
+            .remove(0);
+        let mut newer = offer.clone();
+        newer.version += 1;
+        newer.title = "Un titre plus récent que l'autre".into();
+        let mut known = Known::default();
+        assert!(known.apply(&Record::Upsert(Box::new(newer.clone()))));
+        assert!(
+            !known.apply(&Record::Upsert(Box::new(newer.clone()))),
+            "a duplicate"
+        );
+        assert!(
+            !known.apply(&Record::Upsert(Box::new(offer.clone()))),
+            "an older image"
+        );
+        assert_eq!(known.snapshot(), vec![newer.clone()]);
+        assert!(known.apply(&Record::Erase(offer.id)));
+        assert!(
+            !known.apply(&Record::Upsert(Box::new(newer))),
+            "erasure is final"
+        );
+        assert!(known.snapshot().is_empty());
     }
 }

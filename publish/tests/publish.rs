@@ -277,6 +277,12 @@ impl Stream {
             .map(|record| {
                 let change = record.dynamodb.unwrap();
                 let pk = change.keys.unwrap()["pk"].as_s().unwrap().clone();
+                let image: serde_json::Map<String, Value> = change
+                    .new_image
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(name, value)| (name, lambda_json(value)))
+                    .collect();
                 json!({
                     "eventID": record.event_id,
                     "eventName": record.event_name.unwrap().as_str(),
@@ -285,6 +291,7 @@ impl Stream {
                     "awsRegion": testkit::REGION,
                     "dynamodb": {
                         "Keys": { "pk": { "S": pk } },
+                        "NewImage": image,
                         "SequenceNumber": change.sequence_number,
                         "SizeBytes": change.size_bytes,
                         "StreamViewType": "NEW_AND_OLD_IMAGES"
@@ -292,6 +299,20 @@ impl Stream {
                 })
             })
             .collect()
+    }
+}
+
+/// An attribute value as Lambda's JSON carries it.
+fn lambda_json(value: aws_sdk_dynamodbstreams::types::AttributeValue) -> Value {
+    use aws_sdk_dynamodbstreams::types::AttributeValue;
+    use base64::Engine;
+    match value {
+        AttributeValue::S(text) => json!({ "S": text }),
+        AttributeValue::N(number) => json!({ "N": number }),
+        AttributeValue::B(blob) => {
+            json!({ "B": base64::engine::general_purpose::STANDARD.encode(blob.as_ref()) })
+        }
+        other => panic!("unexpected attribute {other:?}"),
     }
 }
 
@@ -318,18 +339,13 @@ fn poisoned(sequence_number: &str) -> Value {
 async fn rebuild_follows_the_stream_with_duplicates_and_a_poisoned_record() {
     let moto = Moto::start();
     let target = target(&moto).await;
-    let store = DynamoStore::new(moto.dynamodb(), "offers");
+    let store = Arc::new(DynamoStore::new(moto.dynamodb(), "offers"));
     store.create_table().await.unwrap();
     let mut stream = Stream::open(&moto, "offers").await;
     let dir = tempfile::tempdir().unwrap();
-    let rebuilder = Rebuilder {
-        store: Arc::new(store),
-        site: site(),
-        out: dir.path().join("public"),
-        target,
-    };
+    let rebuilder = Rebuilder::new(store.clone(), site(), dir.path().join("public"), target);
     let offers = offers::demo::demo_offers(60, 6, Utc::now()).unwrap();
-    rebuilder.store.import(&offers).await.unwrap();
+    store.import(&offers).await.unwrap();
 
     // A first batch, one record delivered twice, and a record nobody can read.
     let mut records = stream.records().await;
@@ -370,18 +386,32 @@ async fn rebuild_follows_the_stream_with_duplicates_and_a_poisoned_record() {
             .contains(&live.title)
     );
 
-    // An edit reaches the bucket through the next batch, even delivered out of order.
-    let mut edited = rebuilder.store.get(live.id).await.unwrap().unwrap();
+    // An edit reaches the bucket through the next batch, even delivered out of
+    // order, from the records alone: the warm function reads nothing from the
+    // table, which is gone by then.
+    let mut edited = store.get(live.id).await.unwrap().unwrap();
     edited.title = "Titre modifié par son annonceur".into();
-    rebuilder.store.update(&edited).await.unwrap();
-    rebuilder.store.delete(offers[0].id).await.unwrap();
+    let edited = store.update(&edited).await.unwrap();
+    let mut newer = edited.clone();
+    newer.title = "Titre modifié une seconde fois".into();
+    store.update(&newer).await.unwrap();
+    store.delete(offers[0].id).await.unwrap();
     let mut batch = stream.records().await;
-    assert_eq!(of_offers(&batch), 2, "the edit and the erasure");
+    assert_eq!(of_offers(&batch), 3, "two edits and the erasure");
+    moto.dynamodb()
+        .delete_table()
+        .table_name("offers")
+        .send()
+        .await
+        .unwrap();
     batch.reverse();
     let response = rebuilder.handle(json!({ "Records": batch })).await.unwrap();
     assert!(failures(&response).is_empty());
     let page_now = object(target, &page(&live)).await.unwrap();
-    assert!(page_now.contains("Titre modifié par son annonceur"));
+    assert!(
+        page_now.contains("Titre modifié une seconde fois"),
+        "the newer image wins"
+    );
     assert_eq!(object(target, &page(&offers[0])).await, None);
 }
 
@@ -391,12 +421,7 @@ async fn rebuild_ignores_counters_and_ttl_deletions() {
     let target = target(&moto).await;
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("offers.db")).unwrap();
-    let rebuilder = Rebuilder {
-        store: Arc::new(store),
-        site: site(),
-        out: dir.path().join("public"),
-        target,
-    };
+    let rebuilder = Rebuilder::new(Arc::new(store), site(), dir.path().join("public"), target);
     let fixture: Value =
         serde_json::from_str(include_str!("fixtures/stream-ignored.json")).unwrap();
     let response = rebuilder.handle(fixture).await.unwrap();
@@ -429,23 +454,14 @@ async fn rebuild_sweeps_expired_offers_on_schedule() {
         .unwrap();
     offers[stale].expires = Utc::now() - Duration::hours(1);
     store.import(&offers).await.unwrap();
-    let rebuilder = Rebuilder {
-        store: Arc::new(store),
-        site: site(),
-        out: dir.path().join("public"),
-        target,
-    };
+    let store = Arc::new(store);
+    let rebuilder = Rebuilder::new(store.clone(), site(), dir.path().join("public"), target);
     let done = rebuilder.handle(json!({ "task": "sweep" })).await.unwrap();
     assert!(
         !done["swept"].as_str().unwrap().contains(" expired: 0"),
         "{done}"
     );
-    let expired = rebuilder
-        .store
-        .get(offers[stale].id)
-        .await
-        .unwrap()
-        .unwrap();
+    let expired = store.get(offers[stale].id).await.unwrap().unwrap();
     assert_eq!(expired.status, Status::Expired);
     assert!(object(&rebuilder.target, "index.html").await.is_some());
     let refused = rebuilder.handle(json!({ "task": "dance" })).await;

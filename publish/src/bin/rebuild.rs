@@ -24,17 +24,13 @@ async fn main() -> Result<(), Error> {
     let site = site_from_env()?;
     let distribution = std::env::var("ENTRAIDE_DISTRIBUTION").ok();
     let prefix = std::env::var("ENTRAIDE_PREFIX").unwrap_or_default();
-    let rebuilder = Arc::new(Rebuilder {
-        store: offers::open_store(&variable("ENTRAIDE_STORE")?).await?,
-        site: Arc::new(site),
-        out: std::env::var("ENTRAIDE_OUT").map_or_else(|_| "/tmp/public".into(), PathBuf::from),
-        target: Target::from_env(
-            &variable("ENTRAIDE_BUCKET")?,
-            &prefix,
-            distribution.as_deref(),
-        )
-        .await,
-    });
+    let bucket = variable("ENTRAIDE_BUCKET")?;
+    let rebuilder = Arc::new(Rebuilder::new(
+        offers::open_store(&variable("ENTRAIDE_STORE")?).await?,
+        Arc::new(site),
+        std::env::var("ENTRAIDE_OUT").map_or_else(|_| "/tmp/public".into(), PathBuf::from),
+        Target::from_env(&bucket, &prefix, distribution.as_deref()).await,
+    ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let rebuilder = Arc::clone(&rebuilder);
         async move { rebuilder.handle(event.payload).await.map_err(Error::from) }
