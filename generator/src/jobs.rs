@@ -63,6 +63,9 @@ pub enum Output {
     OpenDataJson,
     OpenDataCsv,
     Asset(usize),
+    /// A commune completion file (`crate::completion::files()[n]`): it changes only
+    /// with the binary, which every page's input hash covers.
+    Completion(usize),
 }
 
 pub struct Job<'a> {
@@ -664,6 +667,14 @@ pub fn plan<'a>(
         planner.jobs.push(Job {
             path: path.clone(),
             output: Output::Asset(index),
+            meta: Value::Null.into(),
+            offers: Vec::new(),
+        });
+    }
+    for (index, file) in crate::completion::files().iter().enumerate() {
+        planner.jobs.push(Job {
+            path: file.path.clone(),
+            output: Output::Completion(index),
             meta: Value::Null.into(),
             offers: Vec::new(),
         });

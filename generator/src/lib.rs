@@ -2,6 +2,7 @@
 //! offers of a store to a folder of static files, in explicit phases.
 
 pub mod build;
+pub mod completion;
 pub mod config;
 pub mod content;
 pub mod forms;

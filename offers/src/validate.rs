@@ -383,6 +383,9 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
     }
     let candidates = if typed.chars().all(|c| c.is_ascii_digit()) {
         geo.by_postcode(typed)
+    } else if let Some((name, department)) = name_and_department(typed) {
+        // "Saint-Denis (974)": as the completion and the list of homonyms write it.
+        geo.by_name(name, Some(department))
     } else {
         geo.by_name(typed, (!department.is_empty()).then_some(department))
     };
@@ -411,6 +414,15 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
             (None, None)
         }
     }
+}
+
+/// "Name (department)" split in two.
+fn name_and_department(typed: &str) -> Option<(&str, &str)> {
+    let (name, rest) = typed.strip_suffix(')')?.rsplit_once(" (")?;
+    let department = rest.trim();
+    let plausible = (2..=3).contains(&department.len())
+        && department.chars().all(|c| c.is_ascii_alphanumeric());
+    plausible.then_some((name.trim(), department))
 }
 
 /// When an offer published (or renewed) `now` leaves the listings: after its
@@ -607,6 +619,20 @@ mod tests {
             ..good_input()
         };
         assert!(errors(&input).is_empty());
+    }
+
+    #[test]
+    fn can_resolve_a_commune_written_with_its_department() {
+        let input = OfferInput {
+            commune: "Saint-Denis (974)".into(),
+            ..good_input()
+        };
+        assert!(errors(&input).is_empty());
+        let input = OfferInput {
+            commune: "Saint-Denis (29)".into(),
+            ..good_input()
+        };
+        assert!(errors(&input)[0].message.starts_with("Commune introuvable"));
     }
 
     #[test]

@@ -58,6 +58,11 @@ pub struct Env {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Publishing reads a built folder, never the store: nothing to open.
+    let command = match cli.command {
+        Command::Publish(args) => return publish::run(args).await,
+        command => command,
+    };
     let store = open_store(&cli.store)
         .await
         .with_context(|| format!("impossible d'ouvrir la base {}", cli.store))?;
@@ -66,12 +71,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         store_url: cli.store,
         site: cli.site,
     };
-    match cli.command {
+    match command {
         Command::Build(args) => build::run(&env, args).await,
         Command::Demo(args) => demo::run(&env, args).await,
         Command::Export(args) => export::run(&env, args).await,
         Command::Import(args) => import::run(&env, args).await,
-        Command::Publish(args) => publish::run(&env, args).await,
+        Command::Publish(args) => publish::run(args).await,
         Command::Serve(args) => serve::run(&env, args).await,
         Command::Store(args) => store::run(&env, args).await,
     }

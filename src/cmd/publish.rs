@@ -6,8 +6,6 @@ use std::time::Instant;
 use anyhow::Context;
 use publish::Target;
 
-use super::Env;
-
 #[derive(clap::Args)]
 pub struct Args {
     /// Le compartiment S3 qui reçoit le site.
@@ -27,7 +25,7 @@ pub struct Args {
     pub allow_mass_deletion: bool,
 }
 
-pub async fn run(_env: &Env, args: Args) -> anyhow::Result<()> {
+pub async fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
     let target = Target::from_env(&args.bucket, &args.prefix, args.distribution.as_deref()).await;
     let report = publish::publish(&args.out, &target, args.allow_mass_deletion)

@@ -18,26 +18,16 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startStaticServer } from './static-server.mjs';
+import { AXE_SOURCE, AXE_TAGS, CHROMIUM, LAUNCH_ARGS, formatViolations } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const JAVA = process.env.JAVA || 'java';
 const HTML_CHECK_LIMIT = Number.parseInt(process.env.HTML_CHECK_LIMIT || '400', 10);
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-gpu',
-  '--no-first-run',
-];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const MAX_LISTED = 200; // errors listed in one failure message
-const MAX_NODES_PER_RULE = 10;
 
 // ---------------------------------------------------------------- inputs
 
@@ -223,7 +213,6 @@ function formatVnuErrors(errors, checkedCount) {
 
 // ---------------------------------------------------------------- axe
 
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const MODES = [
   { name: 'light', options: { colorScheme: 'light', viewport: { width: 1280, height: 800 } } },
@@ -240,23 +229,6 @@ const MODES = [
   },
 ];
 
-function formatViolations(urlPath, mode, violations) {
-  const lines = [`axe-core: ${violations.length} violation(s) on ${urlPath} [${mode}]:`];
-  for (const v of violations) {
-    lines.push(`  - ${v.id} (${v.impact ?? 'n/a'}): ${v.help} [${urlPath}, ${mode}]`);
-    lines.push(`    ${v.helpUrl}`);
-    for (const n of v.nodes.slice(0, MAX_NODES_PER_RULE)) {
-      const target = n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' | ');
-      const summary = (n.failureSummary || '').replace(/\s+/g, ' ').trim();
-      lines.push(`      ${target}`);
-      if (summary) lines.push(`        ${summary.slice(0, 300)}`);
-    }
-    if (v.nodes.length > MAX_NODES_PER_RULE) {
-      lines.push(`      … and ${v.nodes.length - MAX_NODES_PER_RULE} more element(s)`);
-    }
-  }
-  return lines.join('\n');
-}
 
 // ---------------------------------------------------------------- tests
 

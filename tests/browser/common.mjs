@@ -1,0 +1,48 @@
+// What the browser tests share: how Chromium is launched, axe-core and its report.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-gpu',
+  '--no-first-run',
+];
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+export const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const MAX_NODES_PER_RULE = 10;
+
+export function formatViolations(urlPath, mode, violations) {
+  const lines = [`axe-core: ${violations.length} violation(s) on ${urlPath} [${mode}]:`];
+  for (const v of violations) {
+    lines.push(`  - ${v.id} (${v.impact ?? 'n/a'}): ${v.help} [${urlPath}, ${mode}]`);
+    lines.push(`    ${v.helpUrl}`);
+    for (const n of v.nodes.slice(0, MAX_NODES_PER_RULE)) {
+      const target = n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' | ');
+      const summary = (n.failureSummary || '').replace(/\s+/g, ' ').trim();
+      lines.push(`      ${target}`);
+      if (summary) lines.push(`        ${summary.slice(0, 300)}`);
+    }
+    if (v.nodes.length > MAX_NODES_PER_RULE) {
+      lines.push(`      … and ${v.nodes.length - MAX_NODES_PER_RULE} more element(s)`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/// Runs axe-core on the page as it is now; fails with the report.
+export async function assertAccessible(page, label) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    AXE_TAGS,
+  );
+  if (results.violations.length) {
+    throw new Error(formatViolations(label, 'widget open', results.violations));
+  }
+}

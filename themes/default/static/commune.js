@@ -1,0 +1,124 @@
+// Commune completion on the posting form (ARIA 1.2 combobox pattern): as a name
+// or a postcode is typed, suggestions come from small static files drawn from the
+// commune table. Without JavaScript the field still works: the function resolves
+// names and postcodes itself.
+(() => {
+  const input = document.getElementById('commune');
+  if (!input || !window.fetch) return;
+  const SHOWN = 8;
+  const list = document.createElement('ul');
+  list.id = 'commune-suggestions';
+  list.className = 'suggestions';
+  list.setAttribute('role', 'listbox');
+  list.setAttribute('aria-label', 'Communes proposées');
+  list.hidden = true;
+  const status = document.createElement('p');
+  status.className = 'visually-hidden';
+  status.setAttribute('role', 'status');
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('aria-expanded', 'false');
+  input.setAttribute('aria-controls', list.id);
+  input.parentElement.classList.add('has-suggestions');
+  input.after(list, status);
+
+  // As the generator folds names: accents, case and punctuation ignored.
+  const fold = (text) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase().replace(/œ/g, 'oe').replace(/æ/g, 'ae')
+    .replace(/[^a-z0-9]+/g, ' ').trim();
+  const files = new Map();
+  const load = (url) => {
+    if (!files.has(url)) {
+      files.set(url, fetch(url).then((r) => (r.ok ? r.json() : [])).catch(() => []));
+    }
+    return files.get(url);
+  };
+
+  async function lookUp(text) {
+    const query = fold(text);
+    if (/^\d{3,5}$/.test(query)) {
+      const entries = await load(`/communes/codes-postaux/${query.slice(0, 3)}.json`);
+      return entries.filter((e) => e[2].startsWith(query));
+    }
+    if (query.length < 2) return [];
+    const prefixes = await load('/communes/noms/index.json');
+    const prefix = prefixes.reduce(
+      (best, p) => (query.startsWith(p) && p.length > best.length ? p : best), '');
+    if (!prefix) return [];
+    const entries = await load(`/communes/noms/${prefix.replace(/ /g, '-')}.json`);
+    return entries.filter((e) => fold(e[0]).startsWith(query));
+  }
+
+  let options = [];
+  let active = -1;
+  let latest = 0;
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  }
+
+  function highlight(index) {
+    options.forEach((option, i) => option.setAttribute('aria-selected', String(i === index)));
+    active = index;
+    if (index >= 0) {
+      input.setAttribute('aria-activedescendant', options[index].id);
+      options[index].scrollIntoView({ block: 'nearest' });
+    } else {
+      input.removeAttribute('aria-activedescendant');
+    }
+  }
+
+  function choose(option) {
+    input.value = option.dataset.value;
+    close();
+    status.textContent = `${option.dataset.value} choisie.`;
+  }
+
+  function show(entries) {
+    list.replaceChildren();
+    options = entries.slice(0, SHOWN).map(([name, department, postcode], i) => {
+      const option = document.createElement('li');
+      option.id = `commune-option-${i}`;
+      option.setAttribute('role', 'option');
+      option.setAttribute('aria-selected', 'false');
+      option.dataset.value = `${name} (${department})`;
+      option.textContent = `${name} (${department}) · ${postcode}`;
+      option.addEventListener('mousedown', (event) => event.preventDefault());
+      option.addEventListener('click', () => choose(option));
+      list.append(option);
+      return option;
+    });
+    active = -1;
+    list.hidden = options.length === 0;
+    input.setAttribute('aria-expanded', String(!list.hidden));
+    status.textContent = options.length === 0 ? 'Aucune commune trouvée.'
+      : options.length === 1 ? '1 commune proposée.' : `${options.length} communes proposées.`;
+  }
+
+  input.addEventListener('input', async () => {
+    const asked = ++latest;
+    const entries = await lookUp(input.value);
+    if (asked === latest) {
+      if (fold(input.value).length < 2) close(); else show(entries);
+    }
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      if (list.hidden) return;
+      event.preventDefault();
+      const count = options.length;
+      highlight(event.key === 'ArrowDown' ? (active + 1) % count
+        : (active <= 0 ? count - 1 : active - 1));
+    } else if (event.key === 'Enter' && !list.hidden && active >= 0) {
+      event.preventDefault();
+      choose(options[active]);
+    } else if (event.key === 'Escape' && !list.hidden) {
+      event.preventDefault();
+      close();
+    }
+  });
+  input.addEventListener('blur', close);
+})();
