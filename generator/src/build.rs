@@ -112,6 +112,7 @@ impl std::fmt::Display for BuildReport {
     }
 }
 
+#[derive(Clone)]
 enum Outcome {
     Written(String, Entry),
     Unchanged(String, Entry),
@@ -135,142 +136,224 @@ pub fn build(
     offers: &[Offer],
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
-    let mut report = BuildReport::default();
-    let config = &site.config;
-    let now = options.now;
+    Build::start(site, options).finish(offers)
+}
 
-    let prepared: Vec<Prepared> = timed(&mut report.phases, "prepare", || {
-        offers
-            .par_iter()
-            .filter(|o| o.is_public(now, config.keep_closed_days))
-            .map(|offer| Prepared::new(offer, now))
-            .collect()
-    });
-    report.offers = prepared.len();
+/// A build whose offer pages can be drawn while the offers are still being read
+/// (an offer's page needs only that offer): `start`, then `draw_offer_pages` for
+/// each batch as it arrives, then `finish` with every offer.
+pub struct Build<'a> {
+    site: &'a Site,
+    options: &'a BuildOptions<'a>,
+    /// The last build's manifest, hashed by path: a sorted map compares long
+    /// shared path prefixes at every step.
+    previous: std::collections::HashMap<String, Entry>,
+    fingerprint: blake3::Hash,
+    phases: Vec<(&'static str, Duration)>,
+    /// Offer pages already drawn, by path.
+    early: std::sync::Mutex<std::collections::HashMap<String, Outcome>>,
+    early_time: std::sync::Mutex<Duration>,
+}
 
-    let asset_paths: Vec<String> = site
-        .theme
-        .assets
-        .iter()
-        .map(|(path, _)| path.clone())
-        .collect();
-    let jobs = timed(&mut report.phases, "plan", || {
-        plan(
-            config,
-            crate::forms::publish_context(site, &serde_json::Map::new(), &[]),
-            &site.pages,
-            &prepared,
-            &asset_paths,
-        )
-    });
-    let previous = timed(&mut report.phases, "manifest", || {
-        Manifest::load(&options.out)
-    });
-    // Hashed look-ups: a sorted map compares long shared path prefixes at every step.
-    let before_of: std::collections::HashMap<&str, &Entry> = previous
-        .files
-        .iter()
-        .map(|(path, entry)| (path.as_str(), entry))
-        .collect();
-    if let Some(progress) = options.progress {
-        progress.total.store(jobs.len(), Ordering::Relaxed);
+impl<'a> Build<'a> {
+    pub fn start(site: &'a Site, options: &'a BuildOptions<'a>) -> Build<'a> {
+        let mut phases = Vec::new();
+        let previous = timed(&mut phases, "manifest", || Manifest::load(&options.out));
+        Build {
+            site,
+            options,
+            previous: previous.files.into_iter().collect(),
+            fingerprint: site.fingerprint(),
+            phases,
+            early: Default::default(),
+            early_time: Default::default(),
+        }
     }
-    timed(&mut report.phases, "mkdir", || {
-        create_folders(&options.out, &jobs, &before_of)
-    })?;
 
-    let fingerprint = site.fingerprint();
-    let env = RenderEnv {
-        config,
-        site: SiteView {
-            name: &config.name,
-            base_url: &config.base_url,
-            language: &config.language,
-        },
-        now,
-        tera: &site.theme.tera,
-        asset_urls: &site.theme.asset_urls,
-        assets: &site.theme.assets,
-    };
-    let outcomes: Vec<Outcome> = timed(&mut report.phases, "render+write", || {
-        jobs.par_iter()
-            .map(|job| {
-                let mut hasher = blake3::Hasher::new();
-                hasher.update(fingerprint.as_bytes());
-                hasher.update(job.path.as_bytes());
-                job.meta.hash_into(&mut hasher);
-                for offer in &job.offers {
-                    hasher.update(offer.hash.as_bytes());
-                }
-                let input = hasher.finalize().to_hex().to_string();
-                let target = options.out.join(&job.path);
-                let before = before_of.get(job.path.as_str()).copied();
-                let on_disk = || {
-                    std::fs::metadata(&target)
-                        .is_ok_and(|m| Some(m.len()) == before.map(|e| e.size))
-                };
-                if let Some(progress) = options.progress {
-                    progress.done.fetch_add(1, Ordering::Relaxed);
-                }
-                if !options.force && before.is_some_and(|e| e.input == input) && on_disk() {
-                    return Ok(Outcome::Unchanged(
-                        job.path.clone(),
-                        before.cloned().unwrap_or_else(|| unreachable_entry(&input)),
-                    ));
-                }
-                let bytes = render(job, &env)?;
-                let entry = Entry {
-                    hash: blake3::hash(&bytes).to_hex().to_string(),
-                    size: bytes.len() as u64,
-                    input,
-                };
-                if before.is_some_and(|e| e.hash == entry.hash) && on_disk() {
-                    return Ok(Outcome::Unchanged(job.path.clone(), entry));
-                }
-                if before.is_some() {
-                    // Never let a visitor read a half-written page.
-                    write_atomically(&target, &bytes)?;
-                } else {
-                    // A new file: nothing serves it until the manifest names it.
-                    std::fs::write(&target, &bytes).map_err(|e| BuildError::io(&target, e))?;
-                }
-                Ok(Outcome::Written(job.path.clone(), entry))
-            })
-            .collect::<Result<Vec<_>, BuildError>>()
-    })?;
+    fn env(&self) -> RenderEnv<'a> {
+        let config = &self.site.config;
+        RenderEnv {
+            config,
+            site: SiteView {
+                name: &config.name,
+                base_url: &config.base_url,
+                language: &config.language,
+            },
+            now: self.options.now,
+            tera: &self.site.theme.tera,
+            asset_urls: &self.site.theme.asset_urls,
+            assets: &self.site.theme.assets,
+        }
+    }
 
-    timed(&mut report.phases, "clean", || {
-        let mut manifest = Manifest::default();
+    /// Draws the pages of these offers now (on every core), for `finish` to reuse.
+    pub fn draw_offer_pages(&self, offers: &[Offer]) -> Result<(), BuildError> {
+        let start = Instant::now();
+        let (now, keep) = (self.options.now, self.site.config.keep_closed_days);
+        let prepared: Vec<Prepared> = offers
+            .par_iter()
+            .filter(|o| o.is_public(now, keep))
+            .map(|offer| Prepared::new(offer, now))
+            .collect();
+        let jobs: Vec<crate::jobs::Job> = prepared.iter().map(crate::jobs::offer_page).collect();
+        create_folders(&self.options.out, &jobs, &self.previous)?;
+        let env = self.env();
+        let outcomes = jobs
+            .par_iter()
+            .map(|job| self.draw(job, &env))
+            .collect::<Result<Vec<_>, BuildError>>()?;
+        let mut early = self.early.lock().map_err(|_| BuildError::Poisoned)?;
         for outcome in outcomes {
-            let (path, entry) = match outcome {
-                Outcome::Written(path, entry) => {
-                    report.written += 1;
-                    (path, entry)
-                }
-                Outcome::Unchanged(path, entry) => {
-                    report.unchanged += 1;
-                    (path, entry)
-                }
+            let path = match &outcome {
+                Outcome::Written(path, _) | Outcome::Unchanged(path, _) => path.clone(),
             };
-            manifest.files.insert(path, entry);
+            early.insert(path, outcome);
         }
-        for stale in previous
-            .files
-            .keys()
-            .filter(|path| !manifest.files.contains_key(*path))
-        {
-            let path = options.out.join(stale);
-            if std::fs::remove_file(&path).is_ok() {
-                report.removed += 1;
-                remove_empty_parents(&path, &options.out);
+        *self.early_time.lock().map_err(|_| BuildError::Poisoned)? += start.elapsed();
+        Ok(())
+    }
+
+    /// Draws one file unless its inputs (or, once drawn, its bytes) did not change.
+    fn draw(&self, job: &crate::jobs::Job, env: &RenderEnv) -> Result<Outcome, BuildError> {
+        let options = self.options;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(self.fingerprint.as_bytes());
+        hasher.update(job.path.as_bytes());
+        job.meta.hash_into(&mut hasher);
+        for offer in &job.offers {
+            hasher.update(offer.hash.as_bytes());
+        }
+        let input = hasher.finalize().to_hex().to_string();
+        let target = options.out.join(&job.path);
+        let before = self.previous.get(job.path.as_str());
+        let on_disk =
+            || std::fs::metadata(&target).is_ok_and(|m| Some(m.len()) == before.map(|e| e.size));
+        if let Some(progress) = options.progress {
+            progress.done.fetch_add(1, Ordering::Relaxed);
+        }
+        if !options.force && before.is_some_and(|e| e.input == input) && on_disk() {
+            return Ok(Outcome::Unchanged(
+                job.path.clone(),
+                before.cloned().unwrap_or_else(|| unreachable_entry(&input)),
+            ));
+        }
+        let bytes = render(job, env)?;
+        let entry = Entry {
+            hash: blake3::hash(&bytes).to_hex().to_string(),
+            size: bytes.len() as u64,
+            input,
+        };
+        if before.is_some_and(|e| e.hash == entry.hash) && on_disk() {
+            return Ok(Outcome::Unchanged(job.path.clone(), entry));
+        }
+        if before.is_some() {
+            // Never let a visitor read a half-written page.
+            write_atomically(&target, &bytes)?;
+        } else {
+            // A new file: nothing serves it until the manifest names it.
+            std::fs::write(&target, &bytes).map_err(|e| BuildError::io(&target, e))?;
+        }
+        Ok(Outcome::Written(job.path.clone(), entry))
+    }
+
+    /// Plans every file from all the offers, draws what `draw_offer_pages` did not,
+    /// removes stale files and saves the manifest.
+    pub fn finish(mut self, offers: &[Offer]) -> Result<BuildReport, BuildError> {
+        let mut report = BuildReport {
+            phases: std::mem::take(&mut self.phases),
+            ..BuildReport::default()
+        };
+        let early_time = *self.early_time.lock().map_err(|_| BuildError::Poisoned)?;
+        if !early_time.is_zero() {
+            report
+                .phases
+                .push(("offer pages while loading", early_time));
+        }
+        let early = std::mem::take(&mut *self.early.lock().map_err(|_| BuildError::Poisoned)?);
+        let site = self.site;
+        let config = &site.config;
+        let now = self.options.now;
+
+        let prepared: Vec<Prepared> = timed(&mut report.phases, "prepare", || {
+            offers
+                .par_iter()
+                .filter(|o| o.is_public(now, config.keep_closed_days))
+                .map(|offer| Prepared::new(offer, now))
+                .collect()
+        });
+        report.offers = prepared.len();
+
+        let asset_paths: Vec<String> = site
+            .theme
+            .assets
+            .iter()
+            .map(|(path, _)| path.clone())
+            .collect();
+        let jobs = timed(&mut report.phases, "plan", || {
+            plan(
+                config,
+                crate::forms::publish_context(site, &serde_json::Map::new(), &[]),
+                &site.pages,
+                &prepared,
+                &asset_paths,
+            )
+        });
+        if let Some(progress) = self.options.progress {
+            progress.total.store(jobs.len(), Ordering::Relaxed);
+        }
+        timed(&mut report.phases, "mkdir", || {
+            create_folders(&self.options.out, &jobs, &self.previous)
+        })?;
+
+        let env = self.env();
+        let outcomes: Vec<Outcome> = timed(&mut report.phases, "render+write", || {
+            jobs.par_iter()
+                .map(|job| match early.get(&job.path) {
+                    Some(outcome) => Ok(outcome.clone()),
+                    None => self.draw(job, &env),
+                })
+                .collect::<Result<Vec<_>, BuildError>>()
+        })?;
+
+        let out = &self.options.out;
+        let previous = &self.previous;
+        timed(&mut report.phases, "clean", || {
+            let mut manifest = Manifest::default();
+            for outcome in outcomes {
+                let (path, entry) = match outcome {
+                    Outcome::Written(path, entry) => {
+                        report.written += 1;
+                        (path, entry)
+                    }
+                    Outcome::Unchanged(path, entry) => {
+                        report.unchanged += 1;
+                        (path, entry)
+                    }
+                };
+                manifest.files.insert(path, entry);
             }
-        }
-        if manifest != previous {
-            manifest.save(&options.out)?;
-        }
-        Ok::<(), BuildError>(())
-    })?;
-    Ok(report)
+            for stale in previous
+                .keys()
+                .filter(|path| !manifest.files.contains_key(*path))
+            {
+                let path = out.join(stale);
+                if std::fs::remove_file(&path).is_ok() {
+                    report.removed += 1;
+                    remove_empty_parents(&path, out);
+                }
+            }
+            let unchanged = manifest.files.len() == previous.len()
+                && manifest
+                    .files
+                    .iter()
+                    .all(|(path, entry)| previous.get(path) == Some(entry));
+            if !unchanged {
+                manifest.save(out)?;
+            }
+            Ok::<(), BuildError>(())
+        })?;
+        Ok(report)
+    }
 }
 
 fn unreachable_entry(input: &str) -> Entry {
@@ -286,7 +369,7 @@ fn unreachable_entry(input: &str) -> Entry {
 fn create_folders(
     out: &Path,
     jobs: &[crate::jobs::Job],
-    previous: &std::collections::HashMap<&str, &Entry>,
+    previous: &std::collections::HashMap<String, Entry>,
 ) -> Result<(), BuildError> {
     let folders: std::collections::BTreeSet<&str> = jobs
         .iter()

@@ -609,17 +609,9 @@ pub fn plan<'a>(
         let url = urls::offer(prepared.offer.id);
         if prepared.listed {
             let lastmod = Some(prepared.offer.updated.format("%Y-%m-%d").to_string());
-            planner.sitemap.push(SitemapUrl {
-                url: url.clone(),
-                lastmod,
-            });
+            planner.sitemap.push(SitemapUrl { url, lastmod });
         }
-        planner.jobs.push(Job {
-            path: urls::file_of(&url),
-            output: Output::OfferPage,
-            meta: Value::Null.into(),
-            offers: vec![prepared],
-        });
+        planner.jobs.push(offer_page(prepared));
     }
 
     // Fixed pages
@@ -682,6 +674,17 @@ pub fn plan<'a>(
     let sitemap = std::mem::take(&mut planner.sitemap);
     planner.jobs.extend(sitemap_jobs(&sitemap));
     planner.jobs
+}
+
+/// An offer's own page: it needs that offer alone, so it can be drawn before the
+/// other offers are read.
+pub fn offer_page<'a>(prepared: &'a Prepared<'a>) -> Job<'a> {
+    Job {
+        path: urls::file_of(&urls::offer(prepared.offer.id)),
+        output: Output::OfferPage,
+        meta: Value::Null.into(),
+        offers: vec![prepared],
+    }
 }
 
 /// `sitemap.xml`, or past the protocol's 50,000 URLs an index of `sitemap-N.xml` parts.

@@ -16,7 +16,7 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
-pub use build::{BuildOptions, BuildReport, Progress, Site, build};
+pub use build::{Build, BuildOptions, BuildReport, Progress, Site, build};
 pub use config::SiteConfig;
 pub use render::CSV_COLUMNS as OPEN_DATA_COLUMNS;
 
@@ -35,6 +35,8 @@ pub enum BuildError {
     },
     #[error("cannot render {path}: {message}")]
     Render { path: String, message: String },
+    #[error("a build thread panicked")]
+    Poisoned,
 }
 
 impl BuildError {

@@ -339,3 +339,31 @@ fn a_new_base_url_redraws_the_pages() {
             .contains("<link rel=\"canonical\" href=\"https://ailleurs.example/\">")
     );
 }
+
+#[test]
+fn offer_pages_drawn_while_loading_give_the_bytes_of_a_full_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let (streamed, whole) = (dir.path().join("streamed"), dir.path().join("whole"));
+    let offers = fixture_offers();
+    let options = BuildOptions {
+        out: streamed.clone(),
+        now: now(),
+        force: false,
+        progress: None,
+    };
+    let site = fixture_site();
+    let build = generator::Build::start(&site, &options);
+    for batch in offers.chunks(17) {
+        build.draw_offer_pages(batch).unwrap();
+    }
+    let report = build.finish(&offers).unwrap();
+    assert!(report.phases.iter().any(|(phase, _)| *phase == "offer pages while loading"));
+    let full = build_into(&whole, &offers);
+    assert_eq!(report.written, full.written, "every file counted once");
+    assert_eq!(files(&streamed), files(&whole));
+    assert_eq!(
+        read(&streamed, ".manifest.json"),
+        read(&whole, ".manifest.json")
+    );
+    assert_eq!(build_into(&streamed, &offers).written, 0);
+}

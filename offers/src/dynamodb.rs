@@ -25,6 +25,7 @@ use chrono::{DateTime, Duration, Utc};
 use flate2::Compression;
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
+use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
 
 use crate::model::{Offer, PENDING_HOURS, Status};
@@ -242,12 +243,13 @@ impl DynamoStore {
         Ok(self.get(id).await?.map(|offer| offer.version))
     }
 
+    /// Reads one segment of the table, sending each page once decoded.
     async fn scan_segment(
         &self,
         segment: i32,
         status: Option<Status>,
-    ) -> Result<Vec<Offer>, StoreError> {
-        let mut offers = Vec::new();
+        pages: &Sender<Vec<Offer>>,
+    ) -> Result<(), StoreError> {
         let mut start = None;
         loop {
             let mut scan = self
@@ -269,14 +271,30 @@ impl DynamoStore {
                 None => scan.filter_expression("begins_with(pk, :offer)"),
             };
             let page = scan.send().await.map_err(backend)?;
-            for item in page.items() {
-                offers.push(decode_item(item)?);
+            let offers = page
+                .items()
+                .iter()
+                .map(decode_item)
+                .collect::<Result<Vec<_>, _>>()?;
+            if pages.send(offers).await.is_err() {
+                return Ok(()); // nobody listens any more
             }
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
-                _ => return Ok(offers),
+                _ => return Ok(()),
             }
         }
+    }
+
+    /// A parallel scan: every segment at once, pages sent as they are decoded.
+    async fn scan(
+        &self,
+        status: Option<Status>,
+        pages: &Sender<Vec<Offer>>,
+    ) -> Result<(), StoreError> {
+        let segments = (0..SCAN_SEGMENTS).map(|segment| self.scan_segment(segment, status, pages));
+        futures_util::future::try_join_all(segments).await?;
+        Ok(())
     }
 
     async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), StoreError> {
@@ -391,14 +409,23 @@ impl Store for DynamoStore {
     }
 
     async fn list(&self, status: Option<Status>) -> Result<Vec<Offer>, StoreError> {
-        let segments = (0..SCAN_SEGMENTS).map(|segment| self.scan_segment(segment, status));
-        let mut offers: Vec<Offer> = futures_util::future::try_join_all(segments)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
+        let (sender, mut pages) = tokio::sync::mpsc::channel(SCAN_SEGMENTS as usize);
+        let reading = async move { self.scan(status, &sender).await };
+        let collecting = async {
+            let mut offers = Vec::new();
+            while let Some(page) = pages.recv().await {
+                offers.extend(page);
+            }
+            offers
+        };
+        let (read, mut offers) = tokio::join!(reading, collecting);
+        read?;
         offers.sort_unstable_by_key(|offer| offer.id);
         Ok(offers)
+    }
+
+    async fn list_pages(&self, pages: Sender<Vec<Offer>>) -> Result<(), StoreError> {
+        self.scan(None, &pages).await
     }
 
     async fn delete(&self, id: Ulid) -> Result<bool, StoreError> {

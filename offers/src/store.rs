@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
 
 use crate::dynamodb::{DynamoStore, valid_table_name};
@@ -70,6 +71,15 @@ pub trait Store: Send + Sync {
 
     async fn list_published(&self) -> Result<Vec<Offer>, StoreError> {
         self.list(Some(Status::Published)).await
+    }
+
+    /// Every offer, sent in batches as they are read (in no particular order), so
+    /// that work can start before the last one arrives. Stops early, without
+    /// error, if the receiver is gone.
+    async fn list_pages(&self, pages: Sender<Vec<Offer>>) -> Result<(), StoreError> {
+        let offers = self.list(None).await?;
+        let _ = pages.send(offers).await;
+        Ok(())
     }
 }
 

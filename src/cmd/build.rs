@@ -61,7 +61,8 @@ pub fn load_site(env: &Env, base_url: Option<&str>) -> anyhow::Result<Site> {
     Ok(site)
 }
 
-/// Reads the offers, then builds into `out`, with a progress line on long builds.
+/// Reads the offers and builds into `out`, drawing offer pages while the rest is
+/// still being read, with a progress line on long builds.
 pub async fn build_site(
     env: &Env,
     site: Arc<Site>,
@@ -69,30 +70,43 @@ pub async fn build_site(
     force: bool,
 ) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
-    let offers = env
-        .store
-        .list(None)
-        .await
-        .context("lecture des annonces impossible")?;
-    let loaded = start.elapsed();
+    let (sender, mut pages) = tokio::sync::mpsc::channel(8);
+    let (read_sender, read) = tokio::sync::oneshot::channel();
+    let store = Arc::clone(&env.store);
+    tokio::spawn(async move {
+        let result = store.list_pages(sender).await;
+        let _ = read_sender.send((result, start.elapsed()));
+    });
     let progress = Arc::new(Progress::default());
     let ticker = tokio::spawn(report_progress(Arc::clone(&progress)));
     let out = out.to_owned();
     let worker_progress = Arc::clone(&progress);
-    let result = tokio::task::spawn_blocking(move || {
+    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<BuildReport> {
         let options = BuildOptions {
             out,
             now: Utc::now(),
             force,
             progress: Some(&worker_progress),
         };
-        generator::build(&site, &offers, &options)
+        let build = generator::Build::start(&site, &options);
+        let mut offers = Vec::new();
+        while let Some(page) = pages.blocking_recv() {
+            build.draw_offer_pages(&page)?;
+            offers.extend(page);
+        }
+        // A read that stopped half-way must not become a site without the rest.
+        let (read, loaded) = read
+            .blocking_recv()
+            .context("la lecture des annonces s'est arrêtée")?;
+        read.context("lecture des annonces impossible")?;
+        offers.sort_unstable_by_key(|offer| offer.id); // pages arrive in any order
+        let mut report = build.finish(&offers)?;
+        report.phases.insert(0, ("load", loaded));
+        Ok(report)
     })
     .await;
     ticker.abort();
-    let mut report = result.context("la construction a échoué")??;
-    report.phases.insert(0, ("load", loaded));
-    Ok(report)
+    result.context("la construction a échoué")?
 }
 
 /// Prints how far the build is every two seconds, once it has taken that long.
