@@ -357,7 +357,12 @@ fn offer_pages_drawn_while_loading_give_the_bytes_of_a_full_build() {
         build.draw_offer_pages(batch).unwrap();
     }
     let report = build.finish(&offers).unwrap();
-    assert!(report.phases.iter().any(|(phase, _)| *phase == "offer pages while loading"));
+    assert!(
+        report
+            .phases
+            .iter()
+            .any(|(phase, _)| *phase == "offer pages while loading")
+    );
     let full = build_into(&whole, &offers);
     assert_eq!(report.written, full.written, "every file counted once");
     assert_eq!(files(&streamed), files(&whole));
