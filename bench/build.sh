@@ -14,14 +14,8 @@ runs=${RUNS:-1}
 cargo build --release --locked --bin entraide >/dev/null
 bin=$PWD/target/release/entraide
 
-measure() { # label, command…
-  local label=$1; shift
-  local log; log=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$log.time" "$@" >/dev/null 2>"$log"
-  read -r seconds kilobytes <"$log.time"
-  printf '%-28s %8.2f s %8d MB   %s\n' "$label" "$seconds" $((kilobytes / 1024)) "$(grep -E 'site construit|enregistrées' "$log" | tail -n 1)"
-  rm -f "$log" "$log.time"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
 
 for count in "${counts[@]}"; do
   dir="$out_root/$count"

@@ -24,14 +24,8 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=eu-west-3 \
   AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true
 store="dynamodb://bench"
 
-measure() { # label, command…
-  local label=$1; shift
-  local log; log=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$log.time" "$@" >/dev/null 2>"$log"
-  read -r seconds kilobytes <"$log.time"
-  printf '%-22s %8.2f s %6d MB   %s\n' "$label" "$seconds" $((kilobytes / 1024)) "$(grep -E 'site construit|enregistrées|load' "$log" | tr '\n' ' ')"
-  rm -f "$log" "$log.time"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
 
 "$bin" --store "$store" store init >/dev/null
 echo "== $count offers in DynamoDB (moto)"

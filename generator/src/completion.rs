@@ -26,17 +26,32 @@ const SHORTEST_PREFIX: usize = 2;
 /// Postcodes are grouped by their first three digits.
 const POSTCODE_PREFIX: usize = 3;
 
-/// One completion file: its path under the output folder and its contents.
+/// One completion file: its path under the output folder and what it lists. The
+/// JSON is made only when the file is drawn: a build that finds it unchanged only
+/// needs the path.
 pub struct CompletionFile {
     pub path: String,
-    pub value: Value,
+    contents: Contents,
 }
 
-fn entry(commune: &Commune, postcode: &str) -> Value {
-    json!([commune.name, commune.department, postcode, commune.insee])
+enum Contents {
+    Prefixes(Vec<String>),
+    Communes(Vec<(&'static Commune, &'static str)>),
 }
 
-fn first_postcode(commune: &Commune) -> &str {
+impl CompletionFile {
+    pub fn json(&self) -> Value {
+        match &self.contents {
+            Contents::Prefixes(prefixes) => json!(prefixes),
+            Contents::Communes(entries) => entries
+                .iter()
+                .map(|(c, postcode)| json!([c.name, c.department, postcode, c.insee]))
+                .collect(),
+        }
+    }
+}
+
+fn first_postcode(commune: &'static Commune) -> &'static str {
     commune.postcodes.first().copied().unwrap_or_default()
 }
 
@@ -46,9 +61,9 @@ pub fn file_name(prefix: &str) -> String {
 }
 
 /// Splits `communes` (all sharing `prefix`) until every file is small.
-fn split_names<'a>(
+fn split_names(
     prefix: &str,
-    communes: Vec<(&'a str, &'a Commune)>,
+    communes: Vec<(&str, &'static Commune)>,
     files: &mut Vec<CompletionFile>,
     prefixes: &mut Vec<String>,
 ) {
@@ -56,20 +71,21 @@ fn split_names<'a>(
     prefixes.push(prefix.to_owned());
     let longest = communes.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
     if communes.len() <= LEAF_SIZE || longest <= prefix.len() {
-        let value = communes
+        let entries = communes
             .iter()
-            .map(|(_, c)| entry(c, first_postcode(c)))
+            .map(|(_, c)| (*c, first_postcode(c)))
             .collect();
-        files.push(CompletionFile { path, value });
+        let contents = Contents::Communes(entries);
+        files.push(CompletionFile { path, contents });
         return;
     }
-    let value = communes
+    let top = communes
         .iter()
         .take(TOP)
-        .map(|(_, c)| entry(c, first_postcode(c)))
-        .collect();
-    files.push(CompletionFile { path, value });
-    let mut children: BTreeMap<&str, Vec<(&str, &Commune)>> = BTreeMap::new();
+        .map(|(_, c)| (*c, first_postcode(c)));
+    let contents = Contents::Communes(top.collect());
+    files.push(CompletionFile { path, contents });
+    let mut children: BTreeMap<&str, Vec<(&str, &'static Commune)>> = BTreeMap::new();
     for (key, commune) in communes {
         // Communes whose whole key is the prefix stay in its top list only.
         if let Some(child) = key.get(..=prefix.len()) {
@@ -83,14 +99,14 @@ fn split_names<'a>(
 
 fn build() -> Vec<CompletionFile> {
     let geo = geography();
-    let mut by_population: Vec<&Commune> = geo.communes().iter().collect();
+    let mut by_population: Vec<&'static Commune> = geo.communes().iter().collect();
     by_population.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(b.name)));
 
-    let keys: Vec<(String, &Commune)> = by_population
+    let keys: Vec<(String, &'static Commune)> = by_population
         .iter()
         .map(|c| (name_key(c.name), *c))
         .collect();
-    let mut roots: BTreeMap<&str, Vec<(&str, &Commune)>> = BTreeMap::new();
+    let mut roots: BTreeMap<&str, Vec<(&str, &'static Commune)>> = BTreeMap::new();
     for (key, commune) in &keys {
         if let Some(root) = key.get(..SHORTEST_PREFIX) {
             roots.entry(root).or_default().push((key.as_str(), commune));
@@ -103,11 +119,11 @@ fn build() -> Vec<CompletionFile> {
     }
     files.push(CompletionFile {
         path: format!("{NAMES_FOLDER}/index.json"),
-        value: json!(prefixes),
+        contents: Contents::Prefixes(prefixes),
     });
 
-    let mut by_postcode: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    let mut postcodes: Vec<(&str, &Commune)> = by_population
+    let mut by_postcode: BTreeMap<&str, Vec<(&'static Commune, &'static str)>> = BTreeMap::new();
+    let mut postcodes: Vec<(&'static str, &'static Commune)> = by_population
         .iter()
         .flat_map(|c| c.postcodes.iter().map(move |p| (*p, *c)))
         .collect();
@@ -117,7 +133,7 @@ fn build() -> Vec<CompletionFile> {
             by_postcode
                 .entry(group)
                 .or_default()
-                .push(entry(commune, postcode));
+                .push((commune, postcode));
         }
     }
     files.extend(
@@ -125,7 +141,7 @@ fn build() -> Vec<CompletionFile> {
             .into_iter()
             .map(|(group, entries)| CompletionFile {
                 path: format!("{POSTCODES_FOLDER}/{group}.json"),
-                value: Value::Array(entries),
+                contents: Contents::Communes(entries),
             }),
     );
     files
@@ -141,13 +157,14 @@ pub fn files() -> &'static [CompletionFile] {
 mod tests {
     use super::*;
 
-    fn file(path: &str) -> &'static Value {
-        &files().iter().find(|f| f.path == path).unwrap().value
+    fn file(path: &str) -> Value {
+        files().iter().find(|f| f.path == path).unwrap().json()
     }
 
     #[test]
     fn can_find_a_commune_by_name_prefix_in_a_small_file() {
-        let index: Vec<&str> = file("communes/noms/index.json")
+        let index = file("communes/noms/index.json");
+        let index: Vec<&str> = index
             .as_array()
             .unwrap()
             .iter()
@@ -172,7 +189,7 @@ mod tests {
     #[test]
     fn can_keep_every_file_small() {
         for file in files() {
-            let bytes = serde_json::to_vec(&file.value).unwrap().len();
+            let bytes = serde_json::to_vec(&file.json()).unwrap().len();
             let limit = if file.path.ends_with("index.json") {
                 40_000
             } else {
@@ -180,9 +197,11 @@ mod tests {
             };
             assert!(bytes <= limit, "{} is {bytes} bytes", file.path);
         }
-        let big_city = file("communes/noms/pa.json").as_array().unwrap();
+        let big_city = file("communes/noms/pa.json");
+        let big_city = big_city.as_array().unwrap();
         assert_eq!(big_city[0][0], "Paris", "the most populous first");
-        let postcodes = file("communes/codes-postaux/298.json").as_array().unwrap();
+        let postcodes = file("communes/codes-postaux/298.json");
+        let postcodes = postcodes.as_array().unwrap();
         assert!(postcodes.contains(&json!(["Ploudalmézeau", "29", "29830", "29178"])));
     }
 }

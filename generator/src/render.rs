@@ -97,7 +97,7 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
         Output::Completion(index) => crate::completion::files()
             .get(index)
             .ok_or_else(|| failed("no such completion file".into()))
-            .and_then(|file| serde_json::to_vec(&file.value).map_err(|e| failed(e.to_string()))),
+            .and_then(|file| serde_json::to_vec(&file.json()).map_err(|e| failed(e.to_string()))),
         Output::Asset(index) => Ok(env
             .assets
             .get(index)
