@@ -33,7 +33,13 @@ step "browser and HTML checks of a demo site"
 cargo build --locked --bin entraide
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-entraide() { target/debug/entraide --store "sqlite://$work/entraide.db" "$@"; }
+# A copy of the site whose search index is split in buckets of 100 offers, so
+# that the browser's searches merge several of them.
+site="$work/site"
+mkdir -p "$site"
+cp -r content themes "$site/"
+sed -i 's/^search_bucket_size = .*/search_bucket_size = 100/' "$site/content/site.toml"
+entraide() { target/debug/entraide --site "$site" --store "sqlite://$work/entraide.db" "$@"; }
 entraide demo --count 400 --seed 7
 entraide build --out "$work/public"
 # One page of every type, and offers in every state visitors can see.
@@ -50,11 +56,11 @@ public="$work/public"
 first() { find "$public/$1" -mindepth "$2" -maxdepth "$2" -name index.html | sort | head -n 1 | sed "s|^$public||; s|index.html$||"; }
 pages="/ /annonces/ /annonces/page/2/ $offers /domaines/ /domaines/medical/ $(first domaines/medical 2)
 /departements/ /departements/29-finistere/ /regions/ /regions/bretagne/ $(first villes 2)
-/publier/ /a-propos/ /charte/ /faq/ /mentions-legales/ /confidentialite/ /404.html"
+/publier/ /recherche/ /a-propos/ /charte/ /faq/ /mentions-legales/ /confidentialite/ /404.html"
 # Pages the functions draw (a refused form, a refused message) are checked too.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ENTRAIDE_SECRET="a test secret long enough for entraide serve" \
-  target/debug/entraide --store "sqlite://$work/entraide.db" serve --bind "127.0.0.1:$port" \
+  target/debug/entraide --site "$site" --store "sqlite://$work/entraide.db" serve --bind "127.0.0.1:$port" \
   --out "$public" --mail "file://$work/outbox" >"$work/serve.log" 2>&1 &
 serve_pid=$!
 # Stop the server and wait for it to exit before removing what it serves.
@@ -104,4 +110,5 @@ for page in $pages; do
 done
 echo "pages checked:$checked"
 # `entraide serve` keeps serving the site and its functions to the browser.
-SITE_DIR="$public" SITE_URL="http://127.0.0.1:$port" SITE_PAGES="$checked" npm test --prefix tests/browser
+SITE_DIR="$public" SITE_URL="http://127.0.0.1:$port" SITE_PAGES="$checked" OUTBOX="$work/outbox" \
+  npm test --prefix tests/browser

@@ -136,6 +136,15 @@ fn can_build_and_an_unchanged_rebuild_writes_nothing() {
         second.contains(" 0 fichiers écrits") && second.contains(" 0 supprimés"),
         "{second}"
     );
+    assert!(out.join("pagefind/buckets.json").is_file());
+    // --no-search leaves the pages and takes the index away.
+    let pages_only = stderr(&ok(entraide(
+        &store,
+        &["build", "--no-search", "--out", out.to_str().unwrap()],
+    )));
+    assert!(!pages_only.contains("search "), "{pages_only}");
+    assert!(!out.join("pagefind").exists());
+    assert!(out.join("recherche/index.html").is_file());
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A build, in explicit timed phases: prepare (serialise each offer once), plan
 //! (list every file), render and write (in parallel, only what changed), clean up.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use crate::content::{ContentPage, load_pages};
 use crate::jobs::{Prepared, plan};
 use crate::manifest::{Entry, MANIFEST_FILE, Manifest, write_atomically};
 use crate::render::{RenderEnv, SiteView, render};
+use crate::search;
 use crate::theme::Theme;
 
 /// Everything a build needs besides the offers: config, content and theme.
@@ -81,6 +83,8 @@ pub struct BuildOptions<'a> {
     pub now: DateTime<Utc>,
     /// Redraw every page even when its inputs did not change.
     pub force: bool,
+    /// Build the search index (`entraide build --no-search` skips it).
+    pub search: bool,
     pub progress: Option<&'a Progress>,
 }
 
@@ -315,6 +319,13 @@ impl<'a> Build<'a> {
                 .collect::<Result<Vec<_>, BuildError>>()
         })?;
 
+        let mut outcomes = outcomes;
+        if self.options.search {
+            let listed: Vec<&Prepared> = prepared.iter().filter(|p| p.listed).collect();
+            let indexes = timed(&mut report.phases, "search", || self.search_index(&listed))?;
+            outcomes.extend(indexes);
+        }
+
         let out = &self.options.out;
         let previous = &self.previous;
         timed(&mut report.phases, "clean", || {
@@ -353,6 +364,61 @@ impl<'a> Build<'a> {
             Ok::<(), BuildError>(())
         })?;
         Ok(report)
+    }
+}
+
+impl Build<'_> {
+    /// Rebuilds the search indexes whose offers changed, then the list of buckets.
+    fn search_index(&self, listed: &[&Prepared]) -> Result<Vec<Outcome>, BuildError> {
+        let out = &self.options.out;
+        let buckets = search::buckets(listed, self.site.config.search_bucket_size);
+        let plans = search::plan_indexes(&self.fingerprint, &buckets);
+        let mut previous_by_input: HashMap<&str, Vec<(&String, &Entry)>> = HashMap::new();
+        for (path, entry) in &self.previous {
+            previous_by_input
+                .entry(entry.input.as_str())
+                .or_default()
+                .push((path, entry));
+        }
+        let mut outcomes: Vec<Outcome> = plans
+            .par_iter()
+            .map(|plan| {
+                let before = previous_by_input.get(plan.input.as_str());
+                let entry_file = format!("{}pagefind-entry.json", plan.folder);
+                let kept =
+                    !self.options.force && before.is_some() && out.join(&entry_file).is_file();
+                if let (true, Some(files)) = (kept, before) {
+                    return Ok(files
+                        .iter()
+                        .map(|(path, entry)| Outcome::Unchanged((*path).clone(), (*entry).clone()))
+                        .collect());
+                }
+                let files = search::write_index(plan, &self.site.config, out)?;
+                Ok(files
+                    .into_iter()
+                    .map(|(path, entry)| Outcome::Written(path, entry))
+                    .collect::<Vec<_>>())
+            })
+            .collect::<Result<Vec<Vec<Outcome>>, BuildError>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let bytes = search::buckets_json(&plans);
+        let entry = Entry {
+            hash: blake3::hash(&bytes).to_hex().to_string(),
+            size: bytes.len() as u64,
+            input: String::new(),
+        };
+        let path = search::BUCKETS_FILE.to_owned();
+        let target = out.join(&path);
+        if self.previous.get(&path) == Some(&entry) && target.is_file() {
+            outcomes.push(Outcome::Unchanged(path, entry));
+        } else {
+            // Last: it names the bucket folders written above.
+            write_atomically(&target, &bytes)?;
+            outcomes.push(Outcome::Written(path, entry));
+        }
+        Ok(outcomes)
     }
 }
 

@@ -43,6 +43,9 @@ pub struct SiteConfig {
     /// A form sent sooner than this after the page loaded is refused as a robot's.
     #[serde(default = "default_min_fill_seconds")]
     pub min_fill_seconds: i64,
+    /// The most offers in one search index bucket (see docs/design.md « Search »).
+    #[serde(default = "default_search_bucket_size")]
+    pub search_bucket_size: usize,
     pub domains: Vec<Domain>,
 }
 
@@ -73,6 +76,9 @@ fn default_reports_to_hide() -> u64 {
 fn default_min_fill_seconds() -> i64 {
     3
 }
+fn default_search_bucket_size() -> usize {
+    crate::search::BUCKET_SIZE
+}
 
 impl SiteConfig {
     /// Reads and checks a site.toml; errors name the file, line and column.
@@ -96,6 +102,12 @@ impl SiteConfig {
             return Err(format!(
                 "base_url must start with http:// or https://, got {:?}",
                 self.base_url
+            ));
+        }
+        if self.search_bucket_size < 10 {
+            return Err(format!(
+                "search_bucket_size must be at least 10, got {}",
+                self.search_bucket_size
             ));
         }
         if self.domains.is_empty() {

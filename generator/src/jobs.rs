@@ -616,6 +616,13 @@ pub fn plan<'a>(
 
     // Fixed pages
     planner.html("/publier/", "publish.html", publish, Vec::new(), None);
+    planner.html(
+        "/recherche/",
+        "search.html",
+        search_context(config),
+        Vec::new(),
+        None,
+    );
     for (url, context) in [
         ("/publier/merci/", crate::forms::sent_context()),
         ("/contact/merci/", crate::forms::contact_sent_context()),
@@ -674,6 +681,61 @@ pub fn plan<'a>(
     let sitemap = std::mem::take(&mut planner.sitemap);
     planner.jobs.extend(sitemap_jobs(&sitemap));
     planner.jobs
+}
+
+/// The search page: its filters, and the browsing links shown without JavaScript
+/// (without counts, so that the page changes only with the site's config).
+fn search_context(config: &SiteConfig) -> Value {
+    let geo = geography();
+    let departments: Vec<Value> = geo
+        .regions()
+        .iter()
+        .map(|region| {
+            let members: Vec<Value> = geo
+                .departments()
+                .iter()
+                .filter(|d| d.region == region.code)
+                .map(|d| json!({ "code": d.code, "label": format!("{} ({})", d.name, d.code) }))
+                .collect();
+            json!({ "label": region.name, "departments": members })
+        })
+        .collect();
+    let regions: Vec<Value> = geo
+        .regions()
+        .iter()
+        .map(|r| json!({ "code": r.code, "label": r.name, "url": urls::region(r) }))
+        .collect();
+    let domains: Vec<Value> = config
+        .domains
+        .iter()
+        .map(|d| json!({ "code": d.slug, "label": d.label, "url": urls::domain(&d.slug) }))
+        .collect();
+    let choices = |values: Vec<(&str, &str)>| -> Vec<Value> {
+        values
+            .into_iter()
+            .map(|(code, label)| json!({ "code": code, "label": label }))
+            .collect()
+    };
+    let kinds = choices(
+        offers::Kind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+    );
+    let engagements = choices(
+        offers::Engagement::ALL
+            .iter()
+            .map(|e| (e.as_str(), e.label()))
+            .collect(),
+    );
+    json!({
+        "page": page_meta("Rechercher une annonce", "Chercher parmi toutes les annonces d'entraide, par mots-clés, domaine, lieu et type d'engagement.", "/recherche/", vec![home_crumb()], false),
+        "domains": domains,
+        "regions": regions,
+        "departments": departments,
+        "kinds": kinds,
+        "engagements": engagements,
+    })
 }
 
 /// An offer's own page: it needs that offer alone, so it can be drawn before the

@@ -10,6 +10,7 @@ pub mod french;
 mod jobs;
 pub mod manifest;
 mod render;
+pub mod search;
 pub mod theme;
 pub mod urls;
 pub mod view;

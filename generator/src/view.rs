@@ -89,7 +89,7 @@ impl OfferView {
     }
 }
 
-fn summary(markdown: &str, max_chars: usize) -> String {
+pub(crate) fn summary(markdown: &str, max_chars: usize) -> String {
     let plain: String = pulldown_cmark::Parser::new(markdown)
         .filter_map(|event| match event {
             pulldown_cmark::Event::Text(text) | pulldown_cmark::Event::Code(text) => {

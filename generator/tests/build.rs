@@ -26,13 +26,21 @@ fn fixture_offers() -> Vec<Offer> {
 }
 
 fn build_into(out: &Path, offers: &[Offer]) -> BuildReport {
-    let options = BuildOptions {
+    build_with(&fixture_site(), out, offers)
+}
+
+fn options(out: &Path, search: bool) -> BuildOptions<'static> {
+    BuildOptions {
         out: out.to_owned(),
         now: now(),
         force: false,
+        search,
         progress: None,
-    };
-    generator::build(&fixture_site(), offers, &options).unwrap()
+    }
+}
+
+fn build_with(site: &Site, out: &Path, offers: &[Offer]) -> BuildReport {
+    generator::build(site, offers, &options(out, true)).unwrap()
 }
 
 /// Every file of a build (the manifest aside), path → bytes.
@@ -48,6 +56,16 @@ fn files(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             )
         })
         .collect()
+}
+
+/// A file's text; the search index's gzipped files are read decompressed.
+fn text_of(bytes: &[u8]) -> String {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut text).unwrap();
+        return String::from_utf8_lossy(&text).into_owned();
+    }
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn read(out: &Path, path: &str) -> String {
@@ -161,9 +179,10 @@ fn never_writes_a_contact_email() {
     build_into(dir.path(), &offers);
     let built = files(dir.path());
     assert!(built.len() > 50);
+    assert!(built.keys().any(|p| p.starts_with("pagefind")));
+    let texts: Vec<(&PathBuf, String)> = built.iter().map(|(p, b)| (p, text_of(b))).collect();
     for offer in &offers {
-        for (path, bytes) in &built {
-            let text = String::from_utf8_lossy(bytes);
+        for (path, text) in &texts {
             assert!(
                 !text.contains(&offer.email),
                 "{} leaks in {}",
@@ -330,6 +349,7 @@ fn a_new_base_url_redraws_the_pages() {
         out: dir.path().to_owned(),
         now: now(),
         force: false,
+        search: true,
         progress: None,
     };
     let report = generator::build(&site, &offers, &options).unwrap();
@@ -349,6 +369,7 @@ fn offer_pages_drawn_while_loading_give_the_bytes_of_a_full_build() {
         out: streamed.clone(),
         now: now(),
         force: false,
+        search: true,
         progress: None,
     };
     let site = fixture_site();
@@ -371,4 +392,113 @@ fn offer_pages_drawn_while_loading_give_the_bytes_of_a_full_build() {
         read(&whole, ".manifest.json")
     );
     assert_eq!(build_into(&streamed, &offers).written, 0);
+}
+
+/// The decompressed text of every file of the search index, by path.
+fn index_texts(out: &Path) -> BTreeMap<PathBuf, String> {
+    files(out)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("pagefind"))
+        .map(|(path, bytes)| (path, text_of(&bytes)))
+        .collect()
+}
+
+#[test]
+fn can_index_listed_offers_in_buckets_of_the_configured_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut site = fixture_site();
+    site.config.search_bucket_size = 12;
+    let offers = fixture_offers();
+    build_with(&site, dir.path(), &offers);
+    let buckets: serde_json::Value =
+        serde_json::from_str(&read(dir.path(), "pagefind/buckets.json")).unwrap();
+    let buckets = buckets["buckets"].as_array().unwrap();
+    let listed: Vec<&Offer> = offers.iter().filter(|o| o.is_listed(now())).collect();
+    let counts: Vec<u64> = buckets
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .collect();
+    assert!(counts.len() > 2, "{counts:?}");
+    assert!(counts.iter().all(|&c| (1..=12).contains(&c)), "{counts:?}");
+    assert_eq!(counts.iter().sum::<u64>(), listed.len() as u64);
+    // The script, its worker and the French WebAssembly once, at the root; no UI.
+    for root_file in ["pagefind.js", "pagefind-worker.js", "wasm.fr.pagefind"] {
+        assert!(dir.path().join("pagefind").join(root_file).is_file());
+    }
+    let texts = index_texts(dir.path());
+    assert!(!texts.keys().any(|p| p.to_string_lossy().contains("-ui")));
+    for bucket in buckets {
+        let folder = bucket["path"].as_str().unwrap().trim_matches('/');
+        assert!(
+            dir.path()
+                .join(folder)
+                .join("pagefind-entry.json")
+                .is_file()
+        );
+        assert!(!dir.path().join(folder).join("pagefind.js").exists());
+    }
+    // Fragments carry the offers' URLs and titles: listed offers only.
+    let fragments: String = texts
+        .iter()
+        .filter(|(path, _)| path.to_string_lossy().contains("/fragment/"))
+        .map(|(_, text)| text.as_str())
+        .collect();
+    for offer in &offers {
+        let url = format!("/annonces/{}/", offer.id);
+        assert_eq!(
+            fragments.contains(&url),
+            offer.is_listed(now()),
+            "{url} {:?}",
+            offer.status
+        );
+    }
+}
+
+#[test]
+fn a_change_reindexes_only_the_bucket_that_holds_the_offer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut site = fixture_site();
+    site.config.search_bucket_size = 12;
+    let mut offers = fixture_offers();
+    build_with(&site, dir.path(), &offers);
+    // Bytes are deterministic: a rebuilt bucket shows in its files' times, not bytes.
+    let times = |out: &Path| -> BTreeMap<PathBuf, std::time::SystemTime> {
+        files(out)
+            .into_keys()
+            .filter(|path| path.starts_with("pagefind"))
+            .map(|path| {
+                let modified = std::fs::metadata(out.join(&path))
+                    .unwrap()
+                    .modified()
+                    .unwrap();
+                (path, modified)
+            })
+            .collect()
+    };
+    let before = times(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let index = offers.iter().rposition(|o| o.is_listed(now())).unwrap();
+    offers[index].title = "Maraîchère cherche renfort zygomatique".into();
+    build_with(&site, dir.path(), &offers);
+    let changed_folders: std::collections::BTreeSet<String> = times(dir.path())
+        .into_iter()
+        .filter(|(path, modified)| before.get(path) != Some(modified))
+        .map(|(path, _)| path.iter().nth(1).unwrap().to_string_lossy().into_owned())
+        .collect();
+    // One bucket's folder, and the list of buckets that names its new tag.
+    assert_eq!(changed_folders.len(), 2, "{changed_folders:?}");
+    assert!(changed_folders.contains("buckets.json"));
+    let texts = index_texts(dir.path());
+    assert!(texts.values().any(|t| t.contains("zygomatique")));
+}
+
+#[test]
+fn can_build_without_the_search_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let report = generator::build(&fixture_site(), &offers, &options(dir.path(), false)).unwrap();
+    assert!(report.removed > 0, "{report}");
+    assert!(!dir.path().join("pagefind").exists());
+    assert!(dir.path().join("recherche/index.html").is_file());
 }

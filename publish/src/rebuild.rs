@@ -269,6 +269,7 @@ impl Rebuilder {
                 out,
                 now: Utc::now(),
                 force: false,
+                search: true,
                 progress: None,
             };
             generator::build(&site, &offers, &options)

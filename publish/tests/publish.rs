@@ -41,6 +41,7 @@ fn build(out: &Path, offers: &[Offer]) -> BuildReport {
         out: out.to_owned(),
         now: Utc::now(),
         force: false,
+        search: true,
         progress: None,
     };
     generator::build(&site(), offers, &options).unwrap()

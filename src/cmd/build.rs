@@ -21,11 +21,14 @@ pub struct Args {
     /// Redessine toutes les pages, même celles dont rien n'a changé.
     #[arg(long)]
     pub force: bool,
+    /// Ne construit pas l'index de recherche (aperçus rapides, mesures des pages seules).
+    #[arg(long)]
+    pub no_search: bool,
 }
 
 pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     let site = Arc::new(load_site(env, args.base_url.as_deref())?);
-    let report = build_site(env, site, &args.out, args.force).await?;
+    let report = build_site(env, site, &args.out, args.force, !args.no_search).await?;
     eprintln!("{}", summary(&report));
     Ok(())
 }
@@ -68,6 +71,7 @@ pub async fn build_site(
     site: Arc<Site>,
     out: &Path,
     force: bool,
+    search: bool,
 ) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
     let (sender, mut pages) = tokio::sync::mpsc::channel(8);
@@ -86,6 +90,7 @@ pub async fn build_site(
             out,
             now: Utc::now(),
             force,
+            search,
             progress: Some(&worker_progress),
         };
         let build = generator::Build::start(&site, &options);

@@ -69,7 +69,7 @@ impl SiteRebuild {
             self.wake.notified().await;
             tokio::time::sleep(DEBOUNCE).await;
             let target = self.requested.load(Ordering::SeqCst);
-            match build_site(&self.env, self.site.get(), &self.out, false).await {
+            match build_site(&self.env, self.site.get(), &self.out, false, true).await {
                 Ok(report) => tracing::info!("{}", summary(&report)),
                 Err(error) => tracing::error!("reconstruction impossible : {error:#}"),
             }
@@ -135,7 +135,7 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .base_url
         .unwrap_or_else(|| format!("http://{}", args.bind));
     let site = SiteHandle::new(load_site(env, Some(&base_url))?);
-    let report = build_site(env, site.get(), &args.out, false).await?;
+    let report = build_site(env, site.get(), &args.out, false, true).await?;
     eprintln!("{}", summary(&report));
     let config = site.get().config.clone();
     let from: Mailbox = config

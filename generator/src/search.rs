@@ -1,0 +1,349 @@
+//! The static search index: Pagefind indexes of the listed offers, one per time
+//! bucket, that the search page merges in the browser newest first.
+//!
+//! Buckets are intervals of the offers' creation time (their ULID clock) halved
+//! until each holds at most `search_bucket_size` offers: the partition depends only on
+//! the offers, so a full build and an incremental one agree, and a change to one
+//! offer rebuilds only the bucket that holds it. See `docs/design.md`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use offers::communes::geography;
+use serde_json::json;
+
+use crate::BuildError;
+use crate::config::SiteConfig;
+use crate::jobs::Prepared;
+use crate::manifest::{Entry, write_atomically};
+
+/// The folder of the index in the output.
+pub const SEARCH_DIR: &str = "pagefind";
+/// The list of buckets, newest first, that the search page reads.
+pub const BUCKETS_FILE: &str = "pagefind/buckets.json";
+/// The default most offers in one bucket (`search_bucket_size` in site.toml): a
+/// first query downloads one bucket's metadata, and one change re-indexes one
+/// bucket (measured in docs/performance.md).
+pub const BUCKET_SIZE: usize = 5_000;
+/// How much of a description is indexed: the start says what an offer is about.
+const INDEXED_DESCRIPTION_CHARS: usize = 400;
+/// ULID timestamps are 48-bit milliseconds.
+const CLOCK_BITS: u32 = 48;
+/// The root index holds one record no query matches: Pagefind's script needs a
+/// primary index before buckets can be merged into it.
+const ROOT_KEY: &str = "";
+const PLACEHOLDER_WORD: &str = "entraideracinedelindex";
+
+/// Offers created in `[start, start + 2^bits)` milliseconds since the epoch.
+pub struct Bucket<'a> {
+    pub start: u64,
+    pub bits: u32,
+    pub offers: Vec<&'a Prepared<'a>>,
+}
+
+impl Bucket<'_> {
+    /// Folder of this bucket's index under `SEARCH_DIR`.
+    pub fn key(&self) -> String {
+        format!("{:x}-{}", self.start, self.bits)
+    }
+}
+
+/// Splits the listed offers into buckets, newest first.
+pub fn buckets<'a>(listed: &[&'a Prepared<'a>], size: usize) -> Vec<Bucket<'a>> {
+    let mut by_time: Vec<&'a Prepared<'a>> = listed.to_vec();
+    by_time.sort_by_key(|p| p.offer.id);
+    let mut leaves = Vec::new();
+    split(&by_time, 0, CLOCK_BITS, size, &mut leaves);
+    leaves.reverse();
+    leaves
+}
+
+fn split<'a>(
+    offers: &[&'a Prepared<'a>],
+    start: u64,
+    bits: u32,
+    size: usize,
+    leaves: &mut Vec<Bucket<'a>>,
+) {
+    if offers.is_empty() {
+        return;
+    }
+    if offers.len() <= size || bits == 0 {
+        leaves.push(Bucket {
+            start,
+            bits,
+            offers: offers.to_vec(),
+        });
+        return;
+    }
+    let middle = start + (1u64 << (bits - 1));
+    let cut = offers.partition_point(|p| p.offer.id.timestamp_ms() < middle);
+    split(&offers[..cut], start, bits - 1, size, leaves);
+    split(&offers[cut..], middle, bits - 1, size, leaves);
+}
+
+/// One offer as the index sees it.
+struct Record {
+    url: String,
+    content: String,
+    meta: BTreeMap<String, String>,
+    filters: BTreeMap<String, Vec<String>>,
+    sort: BTreeMap<String, String>,
+}
+
+fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
+    let offer = prepared.offer;
+    let geo = geography();
+    let commune = offer.commune.as_deref().and_then(|c| geo.commune(c));
+    let department = offer.department_code().and_then(|d| geo.department(d));
+    let region = department.and_then(|d| geo.region(d.region));
+    let domain = config
+        .domain(&offer.domain)
+        .map_or(offer.domain.as_str(), |d| d.label.as_str());
+    let place = match (commune, department) {
+        (Some(c), _) => format!("{} ({})", c.name, c.department),
+        (None, Some(d)) => format!("À distance ({})", d.name),
+        (None, None) => "À distance".to_owned(),
+    };
+    let mut content = vec![
+        offer.title.clone(),
+        crate::view::summary(&offer.description, INDEXED_DESCRIPTION_CHARS),
+        offer.skills.join(", "),
+    ];
+    content.extend(commune.map(|c| c.name.to_owned()));
+    content.extend(department.map(|d| d.name.to_owned()));
+    content.extend(region.map(|r| r.name.to_owned()));
+    let mut filters = BTreeMap::from([
+        ("domaine".to_owned(), vec![offer.domain.clone()]),
+        ("type".to_owned(), vec![offer.kind.as_str().to_owned()]),
+        (
+            "engagement".to_owned(),
+            vec![offer.engagement.as_str().to_owned()],
+        ),
+    ]);
+    if let Some(department) = department {
+        filters.insert("departement".into(), vec![department.code.to_owned()]);
+    }
+    if let Some(region) = region {
+        filters.insert("region".into(), vec![region.code.to_owned()]);
+    }
+    if offer.remote {
+        filters.insert("distance".into(), vec!["oui".into()]);
+    }
+    Record {
+        url: crate::urls::offer(offer.id),
+        content: content.join(". "),
+        meta: BTreeMap::from([
+            ("title".to_owned(), offer.title.clone()),
+            ("lieu".to_owned(), place),
+            ("domaine".to_owned(), domain.to_owned()),
+            (
+                "date".to_owned(),
+                crate::french::date(prepared.published.date_naive()),
+            ),
+        ]),
+        filters,
+        sort: BTreeMap::from([(
+            "date".to_owned(),
+            prepared.published.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        )]),
+    }
+}
+
+/// What one index is made of, hashed with the site's fingerprint.
+pub struct IndexPlan<'a> {
+    /// Folder under the output, e.g. `pagefind/` or `pagefind/18c-31/`.
+    pub folder: String,
+    pub input: String,
+    bucket: Option<&'a Bucket<'a>>,
+}
+
+/// The root index and one index per bucket, each with the hash of its inputs.
+pub fn plan_indexes<'a>(
+    fingerprint: &blake3::Hash,
+    buckets: &'a [Bucket<'a>],
+) -> Vec<IndexPlan<'a>> {
+    let hash = |key: &str, bucket: Option<&Bucket>| {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(fingerprint.as_bytes());
+        hasher.update(key.as_bytes());
+        for prepared in bucket.map(|b| b.offers.as_slice()).unwrap_or_default() {
+            hasher.update(prepared.hash.as_bytes());
+        }
+        hasher.finalize().to_hex().to_string()
+    };
+    let mut plans = vec![IndexPlan {
+        folder: format!("{SEARCH_DIR}/"),
+        input: hash(ROOT_KEY, None),
+        bucket: None,
+    }];
+    plans.extend(buckets.iter().map(|bucket| {
+        let key = bucket.key();
+        IndexPlan {
+            folder: format!("{SEARCH_DIR}/{key}/"),
+            input: hash(&key, Some(bucket)),
+            bucket: Some(bucket),
+        }
+    }));
+    plans
+}
+
+/// Files of a bucket's index worth serving: the script, worker and French
+/// WebAssembly only once, at the root; no bundled UI.
+fn keep(name: &str, root: bool) -> bool {
+    let data = name == "pagefind-entry.json"
+        || name.ends_with(".pf_meta")
+        || ["index/", "fragment/", "filter/"]
+            .iter()
+            .any(|folder| name.starts_with(folder));
+    data || (root && ["pagefind.js", "pagefind-worker.js", "wasm.fr.pagefind"].contains(&name))
+}
+
+/// Builds one index with Pagefind and writes its files, the entry file last (it
+/// names the others). Returns every file written, by path, with its manifest entry.
+pub fn write_index(
+    plan: &IndexPlan,
+    config: &SiteConfig,
+    out: &Path,
+) -> Result<Vec<(String, Entry)>, BuildError> {
+    let records: Vec<Record> = match plan.bucket {
+        Some(bucket) => bucket.offers.iter().map(|p| record(p, config)).collect(),
+        None => vec![Record {
+            url: "/recherche/".into(),
+            content: PLACEHOLDER_WORD.into(),
+            meta: BTreeMap::from([("title".to_owned(), "Recherche".to_owned())]),
+            filters: BTreeMap::new(),
+            sort: BTreeMap::new(),
+        }],
+    };
+    let failed = |message: String| BuildError::Render {
+        path: plan.folder.clone(),
+        message,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let files = runtime.block_on(pagefind_files(records)).map_err(failed)?;
+    let mut written = Vec::new();
+    let mut entry_file = None;
+    for file in files {
+        let name = file.filename.to_string_lossy().replace('\\', "/");
+        if !keep(&name, plan.bucket.is_none()) {
+            continue;
+        }
+        let path = format!("{}{name}", plan.folder);
+        let entry = Entry {
+            hash: blake3::hash(&file.contents).to_hex().to_string(),
+            size: file.contents.len() as u64,
+            input: plan.input.clone(),
+        };
+        if name == "pagefind-entry.json" {
+            entry_file = Some((path, entry, file.contents));
+            continue;
+        }
+        // Other names carry a hash of their bytes: never rewritten in place.
+        write_atomically(&out.join(&path), &file.contents)?;
+        written.push((path, entry));
+    }
+    let (path, entry, bytes) = entry_file.ok_or_else(|| failed("no pagefind-entry.json".into()))?;
+    write_atomically(&out.join(&path), &bytes)?;
+    written.push((path, entry));
+    Ok(written)
+}
+
+async fn pagefind_files(records: Vec<Record>) -> Result<Vec<pagefind::api::SyntheticFile>, String> {
+    // Five records to a fragment file: a page of results (added newest first, so
+    // neighbours in time) takes a few small fetches, and a bucket stays ~1,000 files.
+    let fragments = u32::try_from(records.len().div_ceil(5)).unwrap_or(u32::MAX);
+    let options = pagefind::options::PagefindServiceConfig::builder()
+        .force_language("fr".to_owned())
+        .keep_index_url(true)
+        .max_fragments(fragments)
+        .build();
+    let mut index = pagefind::api::PagefindIndex::new(Some(options)).map_err(describe)?;
+    for record in records {
+        index
+            .add_custom_record(
+                record.url,
+                record.content,
+                "fr".into(),
+                Some(record.meta),
+                Some(record.filters),
+                Some(record.sort),
+            )
+            .await
+            .map_err(describe)?;
+    }
+    index.get_files().await.map_err(describe)
+}
+
+/// `buckets.json`: each bucket's folder, offer count, time span and a tag that
+/// changes with its index (the page uses it so that browsers cache the entries).
+pub fn buckets_json(plans: &[IndexPlan]) -> Vec<u8> {
+    let buckets: Vec<serde_json::Value> = plans
+        .iter()
+        .filter_map(|plan| {
+            let bucket = plan.bucket?;
+            Some(json!({
+                "path": format!("/{}", plan.folder),
+                "count": bucket.offers.len(),
+                "tag": &plan.input[..12],
+            }))
+        })
+        .collect();
+    let root = plans.first().map_or("", |plan| &plan.input[..12]);
+    let listing = json!({ "root": root, "placeholder": PLACEHOLDER_WORD, "buckets": buckets });
+    serde_json::to_vec(&listing).unwrap_or_default()
+}
+
+/// Pagefind's errors, with their causes.
+fn describe(error: impl std::fmt::Display) -> String {
+    format!("{error:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_default()
+    }
+
+    fn keys(buckets: &[Bucket]) -> Vec<(String, usize)> {
+        buckets.iter().map(|b| (b.key(), b.offers.len())).collect()
+    }
+
+    #[test]
+    fn buckets_are_small_newest_first_and_stable_under_a_new_offer() {
+        let offers = offers::demo::demo_offers(300, 3, now()).unwrap_or_default();
+        let prepared: Vec<Prepared> = offers.iter().map(|o| Prepared::new(o, now())).collect();
+        let all: Vec<&Prepared> = prepared.iter().collect();
+        let buckets = buckets(&all, 40);
+        assert!(buckets.len() >= 300 / 40, "{:?}", keys(&buckets));
+        assert!(buckets.iter().all(|b| (1..=40).contains(&b.offers.len())));
+        assert_eq!(buckets.iter().map(|b| b.offers.len()).sum::<usize>(), 300);
+        assert!(buckets.windows(2).all(|w| w[0].start > w[1].start));
+        for bucket in &buckets {
+            let end = bucket.start + (1u64 << bucket.bits);
+            assert!(
+                bucket
+                    .offers
+                    .iter()
+                    .all(|p| { (bucket.start..end).contains(&p.offer.id.timestamp_ms()) })
+            );
+        }
+        // Without the newest offer, only the newest bucket differs.
+        let newest = all.iter().map(|p| p.offer.id).max();
+        let fewer: Vec<&Prepared> = all
+            .iter()
+            .copied()
+            .filter(|p| Some(p.offer.id) != newest)
+            .collect();
+        let (before, after) = (keys(&buckets), keys(&super::buckets(&fewer, 40)));
+        let differing = before.iter().filter(|k| !after.contains(k)).count();
+        assert_eq!(differing, 1, "{before:?} {after:?}");
+    }
+}

@@ -1,0 +1,184 @@
+// The search page, on Pagefind's JavaScript API. The index is split by period
+// (see /pagefind/buckets.json, newest first): a search reads the newest period
+// first and merges older ones only while it needs more results, so a first query
+// downloads one period's index. Results come newest period first, by relevance
+// within a period (by date when there are no words). The URL carries the query
+// and the filters. Without JavaScript the page keeps its browsing links.
+const PAGE = 10;
+const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'distance'];
+const form = document.getElementById('recherche');
+const zone = document.getElementById('resultats-zone');
+const status = document.getElementById('statut');
+const list = document.getElementById('resultats');
+const more = document.getElementById('plus');
+const browse = document.getElementById('parcourir');
+
+let pagefind = null;
+let buckets = [];
+let merged = 0;
+// Ids of the root index's placeholder record, never shown.
+let placeholder = new Set();
+// The current search: its words, options, results in display order, how many shown.
+let current = null;
+
+async function start() {
+  if (pagefind) return;
+  const response = await fetch('/pagefind/buckets.json', { cache: 'no-cache' });
+  if (!response.ok) throw new Error('index absent');
+  const index = await response.json();
+  buckets = index.buckets;
+  const module = await import('/pagefind/pagefind.js');
+  await module.options({ basePath: '/pagefind/', metaCacheTag: index.root });
+  await module.init();
+  const found = await module.search(index.placeholder);
+  placeholder = new Set(found.results.map((r) => r.id));
+  pagefind = module;
+}
+
+// Pagefind ranks merged indexes together by score: each older period's scores
+// are scaled down a million times so that newer periods come first (past 50
+// periods the weights bottom out and the oldest mix).
+const weight = (position) => Math.max(1e-6 ** position, 1e-300);
+
+function mergeNext() {
+  const position = merged;
+  merged += 1;
+  const bucket = buckets[position];
+  return pagefind.mergeIndex(bucket.path, { metaCacheTag: bucket.tag, indexWeight: weight(position) });
+}
+
+async function collect(search) {
+  const response = await pagefind.search(search.term, search.options);
+  search.order = response.results.filter((r) => !placeholder.has(r.id));
+}
+
+// Merges older periods until `wanted` results are known or every period is read.
+async function fill(search, wanted) {
+  if (!search.order) await collect(search);
+  while (search.order.length < wanted && merged < buckets.length) {
+    // One period, then two at once, then four…: a rare word reaches old periods
+    // in a few round trips.
+    const batch = Math.min(Math.max(merged, 1), buckets.length - merged);
+    await Promise.all(Array.from({ length: batch }, mergeNext));
+    await collect(search);
+  }
+}
+
+function fromUrl() {
+  const params = new URLSearchParams(window.location.search);
+  form.elements.q.value = params.get('q') || '';
+  for (const name of FILTERS) {
+    const field = form.elements[name];
+    const value = params.get(name) || '';
+    if (field.type === 'checkbox') field.checked = value === field.value;
+    else field.value = [...field.options].some((o) => o.value === value) ? value : '';
+  }
+}
+
+function toParams() {
+  const params = new URLSearchParams();
+  const q = form.elements.q.value.trim();
+  if (q) params.set('q', q);
+  for (const name of FILTERS) {
+    const field = form.elements[name];
+    if (field.type === 'checkbox' ? field.checked : field.value) params.set(name, field.value);
+  }
+  return params;
+}
+
+function pagefindOptions(params) {
+  const filters = {};
+  for (const name of FILTERS) {
+    if (params.has(name)) filters[name] = params.get(name);
+  }
+  return { filters, sort: { date: 'desc' } };
+}
+
+const plural = (n, one, many) => `${n.toLocaleString('fr-FR')} ${n > 1 ? many : one}`;
+
+function describe(search) {
+  const n = search.order.length;
+  if (n === 0) return 'Aucune annonce ne correspond à cette recherche.';
+  const found = plural(n, 'annonce trouvée', 'annonces trouvées');
+  const count = merged === buckets.length ? found : `Au moins ${found}`;
+  return `${count}, les plus récentes d'abord ; ${plural(search.shown, 'affichée', 'affichées')}.`;
+}
+
+function item(data) {
+  const li = document.createElement('li');
+  const heading = document.createElement('h2');
+  const link = document.createElement('a');
+  link.href = data.url;
+  link.textContent = data.meta.title;
+  heading.append(link);
+  const details = document.createElement('p');
+  details.className = 'meta';
+  details.textContent = [data.meta.lieu, data.meta.domaine, `publiée le ${data.meta.date}`]
+    .filter(Boolean).join(' · ');
+  li.append(heading, details);
+  return li;
+}
+
+async function show(search) {
+  await fill(search, search.shown + PAGE + 1);
+  if (search !== current) return;
+  const page = search.order.slice(search.shown, search.shown + PAGE);
+  const items = (await Promise.all(page.map((r) => r.data()))).map(item);
+  if (search !== current) return;
+  const first = search.shown === 0;
+  list.append(...items);
+  search.shown += page.length;
+  more.hidden = search.shown >= search.order.length;
+  status.textContent = describe(search);
+  if (!first && items.length) items[0].querySelector('a').focus();
+}
+
+async function run(params) {
+  zone.hidden = false;
+  list.replaceChildren();
+  more.hidden = true;
+  const active = params.has('q') || FILTERS.some((name) => params.has(name));
+  browse.hidden = active;
+  if (!active) {
+    status.textContent = 'Tapez des mots-clés ou choisissez un filtre.';
+    current = null;
+    return;
+  }
+  status.textContent = 'Recherche…';
+  const search = {
+    term: params.get('q') || null,
+    options: pagefindOptions(params),
+    order: null,
+    shown: 0,
+  };
+  current = search;
+  try {
+    await start();
+    await show(search);
+  } catch (error) {
+    status.textContent = "La recherche n'est pas disponible pour le moment. Parcourez les annonces ci-dessous.";
+    browse.hidden = false;
+  }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const params = toParams();
+  const query = params.toString();
+  history.pushState(null, '', query ? `?${query}` : window.location.pathname);
+  run(params);
+});
+form.addEventListener('change', (event) => {
+  if (event.target.name !== 'q') form.requestSubmit();
+});
+more.addEventListener('click', () => {
+  if (current) show(current);
+});
+window.addEventListener('popstate', () => {
+  fromUrl();
+  run(toParams());
+});
+
+form.hidden = false;
+fromUrl();
+run(toParams());
