@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Demo + full build + unchanged rebuild for 1,000, 10,000 and 100,000 offers.
+# Demo + full build + unchanged rebuild of the pages (without the search index:
+# bench/search.sh measures it) for 1,000, 10,000 and 100,000 offers.
 # Prints wall time, peak memory, files and bytes written for each step.
 #
 #   bench/build.sh [COUNTS…]        e.g. bench/build.sh 1000 10000 100000
@@ -26,10 +27,10 @@ for count in "${counts[@]}"; do
   for run in $(seq "$runs"); do
     rm -rf "$dir/public"
     sync
-    measure "full build ($run)" "$bin" --store "$store" build --out "$dir/public"
+    measure "full build ($run)" "$bin" --store "$store" build --no-search --out "$dir/public"
     sync
-    measure "rebuild, nothing changed ($run)" "$bin" --store "$store" build --out "$dir/public"
-    measure "forced re-render ($run)" "$bin" --store "$store" build --out "$dir/public" --force
+    measure "rebuild, nothing changed ($run)" "$bin" --store "$store" build --no-search --out "$dir/public"
+    measure "forced re-render ($run)" "$bin" --store "$store" build --no-search --out "$dir/public" --force
   done
   printf '%-28s %s files, %s\n' "output" "$(find "$dir/public" -type f | wc -l)" "$(du -sh --apparent-size "$dir/public" | cut -f1)"
 done

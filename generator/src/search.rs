@@ -277,16 +277,19 @@ async fn pagefind_files(records: Vec<Record>) -> Result<Vec<pagefind::api::Synth
     index.get_files().await.map_err(describe)
 }
 
-/// `buckets.json`: each bucket's folder, offer count, time span and a tag that
+/// `buckets.json`: each bucket's folder, offer count, oldest publication date
+/// (French) and a tag that
 /// changes with its index (the page uses it so that browsers cache the entries).
 pub fn buckets_json(plans: &[IndexPlan]) -> Vec<u8> {
     let buckets: Vec<serde_json::Value> = plans
         .iter()
         .filter_map(|plan| {
             let bucket = plan.bucket?;
+            let oldest = bucket.offers.iter().map(|p| p.published).min()?;
             Some(json!({
                 "path": format!("/{}", plan.folder),
                 "count": bucket.offers.len(),
+                "since": crate::french::date(oldest.date_naive()),
                 "tag": &plan.input[..12],
             }))
         })

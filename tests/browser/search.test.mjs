@@ -129,6 +129,16 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
     assert.match(await status().textContent(), /annonces trouvées/);
   });
 
+  test('a word found nowhere reads older periods only when asked', async () => {
+    const none = await search('q=zzzquasiabsent');
+    assert.deepEqual(none, []);
+    assert.match(await status().textContent(), /^Aucune annonce publiée depuis le \d/);
+    assert.equal(await page.textContent('#plus'), 'Chercher dans les annonces plus anciennes');
+    await page.click('#plus');
+    await page.waitForFunction(() => document.getElementById('plus').hidden, null, { timeout: 20_000 });
+    assert.equal(await status().textContent(), 'Aucune annonce ne correspond à cette recherche.');
+  });
+
   test('axe-core finds no violation with results and filters shown', async () => {
     await search('q=aide&domaine=medical');
     await assertAccessible(page, '/recherche/?q=aide&domaine=medical');
@@ -169,6 +179,6 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       await page.click('form:has(input[name="action"][value="delete"]) button');
       await page.waitForLoadState('load');
       assert.deepEqual(await search(`q=${UNIQUE}`), []);
-      assert.equal(await status().textContent(), 'Aucune annonce ne correspond à cette recherche.');
+      assert.match(await status().textContent(), /^Aucune annonce( publiée depuis le .*)? ne correspond à cette recherche\.$/);
     });
 });

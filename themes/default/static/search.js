@@ -5,6 +5,10 @@
 // within a period (by date when there are no words). The URL carries the query
 // and the filters. Without JavaScript the page keeps its browsing links.
 const PAGE = 10;
+// Periods a search reads by itself; older ones on request (« Chercher dans les
+// annonces plus anciennes »): every period's metadata costs ~60 KB at 5,000
+// offers, and a first query must stay under 300 KB.
+const AUTOMATIC = 3;
 const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'distance'];
 const form = document.getElementById('recherche');
 const zone = document.getElementById('resultats-zone');
@@ -52,13 +56,15 @@ async function collect(search) {
   search.order = response.results.filter((r) => !placeholder.has(r.id));
 }
 
-// Merges older periods until `wanted` results are known or every period is read.
-async function fill(search, wanted) {
+// Merges older periods until `wanted` results are known, every period is read
+// or `limit` periods are merged.
+async function fill(search, wanted, limit) {
   if (!search.order) await collect(search);
-  while (search.order.length < wanted && merged < buckets.length) {
+  const last = Math.min(buckets.length, limit);
+  while (search.order.length < wanted && merged < last) {
     // One period, then two at once, then four…: a rare word reaches old periods
     // in a few round trips.
-    const batch = Math.min(Math.max(merged, 1), buckets.length - merged);
+    const batch = Math.min(Math.max(merged, 1), last - merged);
     await Promise.all(Array.from({ length: batch }, mergeNext));
     await collect(search);
   }
@@ -98,10 +104,12 @@ const plural = (n, one, many) => `${n.toLocaleString('fr-FR')} ${n > 1 ? many : 
 
 function describe(search) {
   const n = search.order.length;
-  if (n === 0) return 'Aucune annonce ne correspond à cette recherche.';
+  const complete = merged === buckets.length;
+  const since = complete ? '' : ` depuis le ${buckets[merged - 1].since}`;
+  if (n === 0) return `Aucune annonce${since && ` publiée${since}`} ne correspond à cette recherche.`;
   const found = plural(n, 'annonce trouvée', 'annonces trouvées');
-  const count = merged === buckets.length ? found : `Au moins ${found}`;
-  return `${count}, les plus récentes d'abord ; ${plural(search.shown, 'affichée', 'affichées')}.`;
+  const scope = complete ? '' : ` parmi les annonces publiées${since}`;
+  return `${found}${scope}, les plus récentes d'abord ; ${plural(search.shown, 'affichée', 'affichées')}.`;
 }
 
 function item(data) {
@@ -119,8 +127,8 @@ function item(data) {
   return li;
 }
 
-async function show(search) {
-  await fill(search, search.shown + PAGE + 1);
+async function show(search, limit) {
+  await fill(search, search.shown + PAGE + 1, limit);
   if (search !== current) return;
   const page = search.order.slice(search.shown, search.shown + PAGE);
   const items = (await Promise.all(page.map((r) => r.data()))).map(item);
@@ -128,7 +136,9 @@ async function show(search) {
   const first = search.shown === 0;
   list.append(...items);
   search.shown += page.length;
-  more.hidden = search.shown >= search.order.length;
+  const loaded = search.shown < search.order.length;
+  more.hidden = !loaded && merged === buckets.length;
+  more.textContent = loaded ? 'Plus de résultats' : 'Chercher dans les annonces plus anciennes';
   status.textContent = describe(search);
   if (!first && items.length) items[0].querySelector('a').focus();
 }
@@ -154,7 +164,7 @@ async function run(params) {
   current = search;
   try {
     await start();
-    await show(search);
+    await show(search, AUTOMATIC);
   } catch (error) {
     status.textContent = "La recherche n'est pas disponible pour le moment. Parcourez les annonces ci-dessous.";
     browse.hidden = false;
@@ -172,7 +182,7 @@ form.addEventListener('change', (event) => {
   if (event.target.name !== 'q') form.requestSubmit();
 });
 more.addEventListener('click', () => {
-  if (current) show(current);
+  if (current) show(current, Infinity);
 });
 window.addEventListener('popstate', () => {
   fromUrl();
