@@ -380,30 +380,27 @@ impl Build<'_> {
                 .or_default()
                 .push((path, entry));
         }
-        let mut outcomes: Vec<Outcome> = plans
-            .par_iter()
-            .map(|plan| {
-                let before = previous_by_input.get(plan.input.as_str());
-                let entry_file = format!("{}pagefind-entry.json", plan.folder);
-                let kept =
-                    !self.options.force && before.is_some() && out.join(&entry_file).is_file();
-                if let (true, Some(files)) = (kept, before) {
-                    return Ok(files
-                        .iter()
-                        .map(|(path, entry)| Outcome::Unchanged((*path).clone(), (*entry).clone()))
-                        .collect());
+        let mut outcomes = Vec::new();
+        let mut stale = Vec::new();
+        for plan in &plans {
+            let before = previous_by_input.get(plan.input.as_str());
+            let entry_file = out.join(format!("{}pagefind-entry.json", plan.folder));
+            match before {
+                Some(files) if !self.options.force && entry_file.is_file() => {
+                    outcomes.extend(files.iter().map(|(path, entry)| {
+                        Outcome::Unchanged((*path).clone(), (*entry).clone())
+                    }));
                 }
-                let files = search::write_index(plan, &self.site.config, out)?;
-                Ok(files
-                    .into_iter()
-                    .map(|(path, entry)| Outcome::Written(path, entry))
-                    .collect::<Vec<_>>())
-            })
-            .collect::<Result<Vec<Vec<Outcome>>, BuildError>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        let bytes = search::buckets_json(&plans);
+                _ => stale.push(plan),
+            }
+        }
+        let written = search::write_indexes(&stale, &self.site.config, out)?;
+        outcomes.extend(
+            written
+                .into_iter()
+                .map(|(path, entry)| Outcome::Written(path, entry)),
+        );
+        let bytes = search::buckets_json(&plans, self.site.config.search_bucket_size);
         let entry = Entry {
             hash: blake3::hash(&bytes).to_hex().to_string(),
             size: bytes.len() as u64,

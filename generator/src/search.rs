@@ -199,9 +199,44 @@ fn keep(name: &str, root: bool) -> bool {
     data || (root && ["pagefind.js", "pagefind-worker.js", "wasm.fr.pagefind"].contains(&name))
 }
 
+/// Builds these indexes, as many at a time as there are cores, and returns every
+/// file written, by path, with its manifest entry.
+///
+/// Each index runs on a thread of its own, not on rayon's pool: Pagefind is
+/// async and uses rayon inside, and a rayon worker waiting in one index's
+/// runtime could steal another index's job and start a runtime within a runtime.
+pub fn write_indexes(
+    plans: &[&IndexPlan],
+    config: &SiteConfig,
+    out: &Path,
+) -> Result<Vec<(String, Entry)>, BuildError> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let work = || -> Result<Vec<(String, Entry)>, BuildError> {
+        let mut written = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(plan) = plans.get(index) else {
+                return Ok(written);
+            };
+            written.extend(write_index(plan, config, out)?);
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores.min(plans.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mut written = Vec::new();
+        for worker in workers {
+            written.extend(worker.join().map_err(|_| BuildError::Poisoned)??);
+        }
+        Ok(written)
+    })
+}
+
 /// Builds one index with Pagefind and writes its files, the entry file last (it
 /// names the others). Returns every file written, by path, with its manifest entry.
-pub fn write_index(
+fn write_index(
     plan: &IndexPlan,
     config: &SiteConfig,
     out: &Path,
@@ -277,10 +312,10 @@ async fn pagefind_files(records: Vec<Record>) -> Result<Vec<pagefind::api::Synth
     index.get_files().await.map_err(describe)
 }
 
-/// `buckets.json`: each bucket's folder, offer count, oldest publication date
-/// (French) and a tag that
+/// `buckets.json`: how many buckets a query reads by itself, and each bucket's
+/// folder, offer count, oldest publication date (French) and a tag that
 /// changes with its index (the page uses it so that browsers cache the entries).
-pub fn buckets_json(plans: &[IndexPlan]) -> Vec<u8> {
+pub fn buckets_json(plans: &[IndexPlan], size: usize) -> Vec<u8> {
     let buckets: Vec<serde_json::Value> = plans
         .iter()
         .filter_map(|plan| {
@@ -295,8 +330,32 @@ pub fn buckets_json(plans: &[IndexPlan]) -> Vec<u8> {
         })
         .collect();
     let root = plans.first().map_or("", |plan| &plan.input[..12]);
-    let listing = json!({ "root": root, "placeholder": PLACEHOLDER_WORD, "buckets": buckets });
+    let listing = json!({
+        "root": root,
+        "placeholder": PLACEHOLDER_WORD,
+        "automatic": automatic_buckets(plans, size),
+        "buckets": buckets,
+    });
     serde_json::to_vec(&listing).unwrap_or_default()
+}
+
+/// How many of the newest buckets a query reads before asking to read older
+/// ones: as many as hold at most two buckets' worth of offers, at least one.
+/// Each costs ~20 bytes per offer to download (metadata, filters): at the default
+/// size a first query stays under 300 KB (docs/performance.md « Search »).
+fn automatic_buckets(plans: &[IndexPlan], size: usize) -> usize {
+    let mut offers = 0;
+    let counts = plans
+        .iter()
+        .filter_map(|plan| plan.bucket)
+        .map(|b| b.offers.len());
+    counts
+        .take_while(|count| {
+            offers += count;
+            offers <= 2 * size
+        })
+        .count()
+        .max(1)
 }
 
 /// Pagefind's errors, with their causes.

@@ -412,7 +412,18 @@ fn can_index_listed_offers_in_buckets_of_the_configured_size() {
     build_with(&site, dir.path(), &offers);
     let buckets: serde_json::Value =
         serde_json::from_str(&read(dir.path(), "pagefind/buckets.json")).unwrap();
+    // A query reads by itself the newest buckets that hold two buckets' worth.
+    let automatic = buckets["automatic"].as_u64().unwrap() as usize;
     let buckets = buckets["buckets"].as_array().unwrap();
+    let counts_read = |n: usize| -> u64 {
+        buckets[..n]
+            .iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert!(automatic >= 1 && automatic < buckets.len(), "{automatic}");
+    assert!(automatic == 1 || counts_read(automatic) <= 24);
+    assert!(counts_read(automatic + 1) > 24);
     let listed: Vec<&Offer> = offers.iter().filter(|o| o.is_listed(now())).collect();
     let counts: Vec<u64> = buckets
         .iter()

@@ -5,10 +5,6 @@
 // within a period (by date when there are no words). The URL carries the query
 // and the filters. Without JavaScript the page keeps its browsing links.
 const PAGE = 10;
-// Periods a search reads by itself; older ones on request (« Chercher dans les
-// annonces plus anciennes »): every period's metadata costs ~60 KB at 5,000
-// offers, and a first query must stay under 300 KB.
-const AUTOMATIC = 3;
 const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'distance'];
 const form = document.getElementById('recherche');
 const zone = document.getElementById('resultats-zone');
@@ -19,6 +15,9 @@ const browse = document.getElementById('parcourir');
 
 let pagefind = null;
 let buckets = [];
+// Periods a search reads by itself (the generator sets it so that a first query
+// stays under 300 KB); older ones on request.
+let automatic = 1;
 let merged = 0;
 // Ids of the root index's placeholder record, never shown.
 let placeholder = new Set();
@@ -31,6 +30,7 @@ async function start() {
   if (!response.ok) throw new Error('index absent');
   const index = await response.json();
   buckets = index.buckets;
+  automatic = index.automatic;
   const module = await import('/pagefind/pagefind.js');
   await module.options({ basePath: '/pagefind/', metaCacheTag: index.root });
   await module.init();
@@ -164,7 +164,7 @@ async function run(params) {
   current = search;
   try {
     await start();
-    await show(search, AUTOMATIC);
+    await show(search, automatic);
   } catch (error) {
     status.textContent = "La recherche n'est pas disponible pour le moment. Parcourez les annonces ci-dessous.";
     browse.hidden = false;
