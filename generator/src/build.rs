@@ -394,12 +394,14 @@ impl Build<'_> {
                 _ => stale.push(plan),
             }
         }
-        let written = search::write_indexes(&stale, &self.site.config, out)?;
-        outcomes.extend(
-            written
-                .into_iter()
-                .map(|(path, entry)| Outcome::Written(path, entry)),
-        );
+        let files = search::write_indexes(&stale, &self.site.config, out, &self.previous)?;
+        outcomes.extend(files.into_iter().map(|(path, entry, changed)| {
+            if changed {
+                Outcome::Written(path, entry)
+            } else {
+                Outcome::Unchanged(path, entry)
+            }
+        }));
         let bytes = search::buckets_json(&plans, self.site.config.search_bucket_size);
         let entry = Entry {
             hash: blake3::hash(&bytes).to_hex().to_string(),

@@ -6,7 +6,7 @@
 //! the offers, so a full build and an incremental one agree, and a change to one
 //! offer rebuilds only the bucket that holds it. See `docs/design.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use offers::communes::geography;
@@ -199,8 +199,13 @@ fn keep(name: &str, root: bool) -> bool {
     data || (root && ["pagefind.js", "pagefind-worker.js", "wasm.fr.pagefind"].contains(&name))
 }
 
-/// Builds these indexes, as many at a time as there are cores, and returns every
-/// file written, by path, with its manifest entry.
+/// One file of an index: its path, its manifest entry, and whether its bytes
+/// changed (and were written).
+pub type IndexFile = (String, Entry, bool);
+
+/// Builds these indexes, as many at a time as there are cores, and returns their
+/// files. A file whose bytes the last build (`previous`) already wrote is left
+/// alone: a rebuilt bucket rewrites only the files that changed.
 ///
 /// Each index runs on a thread of its own, not on rayon's pool: Pagefind is
 /// async and uses rayon inside, and a rayon worker waiting in one index's
@@ -209,17 +214,18 @@ pub fn write_indexes(
     plans: &[&IndexPlan],
     config: &SiteConfig,
     out: &Path,
-) -> Result<Vec<(String, Entry)>, BuildError> {
+    previous: &HashMap<String, Entry>,
+) -> Result<Vec<IndexFile>, BuildError> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let work = || -> Result<Vec<(String, Entry)>, BuildError> {
+    let work = || -> Result<Vec<IndexFile>, BuildError> {
         let mut written = Vec::new();
         loop {
             let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(plan) = plans.get(index) else {
                 return Ok(written);
             };
-            written.extend(write_index(plan, config, out)?);
+            written.extend(write_index(plan, config, out, previous)?);
         }
     };
     std::thread::scope(|scope| {
@@ -234,15 +240,21 @@ pub fn write_indexes(
     })
 }
 
-/// Builds one index with Pagefind and writes its files, the entry file last (it
-/// names the others). Returns every file written, by path, with its manifest entry.
+/// Builds one index with Pagefind and writes its files that changed, the entry
+/// file last (it names the others).
 fn write_index(
     plan: &IndexPlan,
     config: &SiteConfig,
     out: &Path,
-) -> Result<Vec<(String, Entry)>, BuildError> {
+    previous: &HashMap<String, Entry>,
+) -> Result<Vec<IndexFile>, BuildError> {
     let records: Vec<Record> = match plan.bucket {
-        Some(bucket) => bucket.offers.iter().map(|p| record(p, config)).collect(),
+        Some(bucket) => bucket
+            .offers
+            .iter()
+            .rev()
+            .map(|p| record(p, config))
+            .collect(),
         None => vec![Record {
             url: "/recherche/".into(),
             content: PLACEHOLDER_WORD.into(),
@@ -274,16 +286,34 @@ fn write_index(
         };
         if name == "pagefind-entry.json" {
             entry_file = Some((path, entry, file.contents));
-            continue;
+        } else {
+            written.push(write_if_changed(
+                out,
+                path,
+                entry,
+                &file.contents,
+                previous,
+            )?);
         }
-        // Other names carry a hash of their bytes: never rewritten in place.
-        write_atomically(&out.join(&path), &file.contents)?;
-        written.push((path, entry));
     }
     let (path, entry, bytes) = entry_file.ok_or_else(|| failed("no pagefind-entry.json".into()))?;
-    write_atomically(&out.join(&path), &bytes)?;
-    written.push((path, entry));
+    written.push(write_if_changed(out, path, entry, &bytes, previous)?);
     Ok(written)
+}
+
+fn write_if_changed(
+    out: &Path,
+    path: String,
+    entry: Entry,
+    bytes: &[u8],
+    previous: &HashMap<String, Entry>,
+) -> Result<IndexFile, BuildError> {
+    let target = out.join(&path);
+    if previous.get(&path).is_some_and(|e| e.hash == entry.hash) && target.is_file() {
+        return Ok((path, entry, false));
+    }
+    write_atomically(&target, bytes)?;
+    Ok((path, entry, true))
 }
 
 async fn pagefind_files(records: Vec<Record>) -> Result<Vec<pagefind::api::SyntheticFile>, String> {

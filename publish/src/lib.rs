@@ -253,11 +253,26 @@ pub fn deletion_limit(published: usize) -> usize {
 /// The URL paths CloudFront must forget: exactly the changed ones, or the whole
 /// site when there are too many to list.
 fn invalidation_paths(plan: &Plan) -> Vec<String> {
-    let changed = plan.pages.iter().chain(&plan.assets).chain(&plan.deletions);
-    if plan.pages.len() + plan.assets.len() + plan.deletions.len() > MAX_INVALIDATION_PATHS {
+    let changed: Vec<&String> = plan
+        .pages
+        .iter()
+        .chain(&plan.assets)
+        .chain(&plan.deletions)
+        .filter(|path| !named_by_content(path))
+        .collect();
+    if changed.len() > MAX_INVALIDATION_PATHS {
         return vec!["/*".to_owned()];
     }
-    changed.map(|path| format!("/{path}")).collect()
+    changed.iter().map(|path| format!("/{path}")).collect()
+}
+
+/// The search index's data files are named by their content: a new one was never
+/// cached, an old one is no longer asked for, and none ever changes.
+fn named_by_content(path: &str) -> bool {
+    path.starts_with("pagefind/")
+        && [".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter"]
+            .iter()
+            .any(|extension| path.ends_with(extension))
 }
 
 pub fn content_type(path: &str) -> String {
@@ -272,7 +287,7 @@ pub fn content_type(path: &str) -> String {
 }
 
 pub fn cache_control(path: &str) -> &'static str {
-    if path.starts_with("assets/") {
+    if path.starts_with("assets/") || named_by_content(path) {
         IMMUTABLE
     } else {
         REVALIDATE
