@@ -53,7 +53,8 @@ for line in sys.stdin:
 print(" ".join(f"/annonces/{id}/" for (status, _, _), id in sorted(seen.items()) if status != "pending" and status != "removed"))
 ')
 public="$work/public"
-first() { find "$public/$1" -mindepth "$2" -maxdepth "$2" -name index.html | sort | head -n 1 | sed "s|^$public||; s|index.html$||"; }
+# (sed reads to the end: `head` would close the pipe early, and pipefail would see SIGPIPE.)
+first() { find "$public/$1" -mindepth "$2" -maxdepth "$2" -name index.html | sort | sed -n "1{s|^$public||; s|index.html$||; p}"; }
 pages="/ /annonces/ /annonces/page/2/ $offers /domaines/ /domaines/medical/ $(first domaines/medical 2)
 /departements/ /departements/29-finistere/ /regions/ /regions/bretagne/ $(first villes 2)
 /publier/ /recherche/ /a-propos/ /charte/ /faq/ /mentions-legales/ /confidentialite/ /404.html"

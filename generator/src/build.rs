@@ -382,11 +382,16 @@ impl Build<'_> {
         }
         let mut outcomes = Vec::new();
         let mut stale = Vec::new();
+        // A bucket is kept when its inputs are unchanged and all its files are on
+        // disk with their sizes (a build that failed half-way may have left others).
+        let on_disk = |files: &Vec<(&String, &Entry)>| {
+            files.iter().all(|(path, entry)| {
+                std::fs::metadata(out.join(path)).is_ok_and(|m| m.len() == entry.size)
+            })
+        };
         for plan in &plans {
-            let before = previous_by_input.get(plan.input.as_str());
-            let entry_file = out.join(format!("{}pagefind-entry.json", plan.folder));
-            match before {
-                Some(files) if !self.options.force && entry_file.is_file() => {
+            match previous_by_input.get(plan.input.as_str()) {
+                Some(files) if !self.options.force && on_disk(files) => {
                     outcomes.extend(files.iter().map(|(path, entry)| {
                         Outcome::Unchanged((*path).clone(), (*entry).clone())
                     }));

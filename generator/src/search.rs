@@ -217,7 +217,9 @@ pub fn write_indexes(
     previous: &HashMap<String, Entry>,
 ) -> Result<Vec<IndexFile>, BuildError> {
     let next = std::sync::atomic::AtomicUsize::new(0);
+    // At most four at once: a bucket of 5,000 offers peaks at ~400 MB.
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = cores.clamp(1, 4);
     let work = || -> Result<Vec<IndexFile>, BuildError> {
         let mut written = Vec::new();
         loop {
@@ -229,7 +231,7 @@ pub fn write_indexes(
         }
     };
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..cores.min(plans.len()))
+        let workers: Vec<_> = (0..workers.min(plans.len()))
             .map(|_| scope.spawn(work))
             .collect();
         let mut written = Vec::new();
@@ -249,12 +251,9 @@ fn write_index(
     previous: &HashMap<String, Entry>,
 ) -> Result<Vec<IndexFile>, BuildError> {
     let records: Vec<Record> = match plan.bucket {
-        Some(bucket) => bucket
-            .offers
-            .iter()
-            .rev()
-            .map(|p| record(p, config))
-            .collect(),
+        // Oldest first: Pagefind numbers records in the order they come, so a new
+        // offer (the newest) changes the fewest files of its bucket.
+        Some(bucket) => bucket.offers.iter().map(|p| record(p, config)).collect(),
         None => vec![Record {
             url: "/recherche/".into(),
             content: PLACEHOLDER_WORD.into(),
@@ -317,8 +316,8 @@ fn write_if_changed(
 }
 
 async fn pagefind_files(records: Vec<Record>) -> Result<Vec<pagefind::api::SyntheticFile>, String> {
-    // Five records to a fragment file: a page of results (added newest first, so
-    // neighbours in time) takes a few small fetches, and a bucket stays ~1,000 files.
+    // Five records to a fragment file: a page of results (neighbours in time, as
+    // they were added) takes a few small fetches, and a bucket stays ~1,000 files.
     let fragments = u32::try_from(records.len().div_ceil(5)).unwrap_or(u32::MAX);
     let options = pagefind::options::PagefindServiceConfig::builder()
         .force_language("fr".to_owned())

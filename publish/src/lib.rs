@@ -215,12 +215,21 @@ impl Target {
 /// What a publish has to do.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Plan {
-    /// Fingerprinted assets and other non-page files, sent first: new pages may
-    /// already point at them.
+    /// Fingerprinted assets and other files that name nothing, sent first: new
+    /// pages may already point at them.
     pub assets: Vec<String>,
+    /// Pages, and the search index's entry files that name its data files.
     pub pages: Vec<String>,
     pub deletions: Vec<String>,
     pub unchanged: usize,
+}
+
+/// Pages, and the search index's lists (`pagefind-entry.json`, `buckets.json`):
+/// they must not go live before the files they name.
+fn names_other_files(path: &str) -> bool {
+    path.ends_with(".html")
+        || path.ends_with("/pagefind-entry.json")
+        || path == "pagefind/buckets.json"
 }
 
 /// Compares the build's manifest with the last published one.
@@ -229,7 +238,7 @@ pub fn plan(local: &Manifest, published: &Manifest) -> Plan {
     for (path, entry) in &local.files {
         if published.files.get(path).map(|e| &e.hash) == Some(&entry.hash) {
             plan.unchanged += 1;
-        } else if path.ends_with(".html") {
+        } else if names_other_files(path) {
             plan.pages.push(path.clone());
         } else {
             plan.assets.push(path.clone());
@@ -253,26 +262,11 @@ pub fn deletion_limit(published: usize) -> usize {
 /// The URL paths CloudFront must forget: exactly the changed ones, or the whole
 /// site when there are too many to list.
 fn invalidation_paths(plan: &Plan) -> Vec<String> {
-    let changed: Vec<&String> = plan
-        .pages
-        .iter()
-        .chain(&plan.assets)
-        .chain(&plan.deletions)
-        .filter(|path| !named_by_content(path))
-        .collect();
-    if changed.len() > MAX_INVALIDATION_PATHS {
+    let changed = plan.pages.iter().chain(&plan.assets).chain(&plan.deletions);
+    if plan.pages.len() + plan.assets.len() + plan.deletions.len() > MAX_INVALIDATION_PATHS {
         return vec!["/*".to_owned()];
     }
-    changed.iter().map(|path| format!("/{path}")).collect()
-}
-
-/// The search index's data files are named by their content: a new one was never
-/// cached, an old one is no longer asked for, and none ever changes.
-fn named_by_content(path: &str) -> bool {
-    path.starts_with("pagefind/")
-        && [".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter"]
-            .iter()
-            .any(|extension| path.ends_with(extension))
+    changed.map(|path| format!("/{path}")).collect()
 }
 
 pub fn content_type(path: &str) -> String {
@@ -287,7 +281,7 @@ pub fn content_type(path: &str) -> String {
 }
 
 pub fn cache_control(path: &str) -> &'static str {
-    if path.starts_with("assets/") || named_by_content(path) {
+    if path.starts_with("assets/") {
         IMMUTABLE
     } else {
         REVALIDATE
@@ -382,16 +376,25 @@ mod tests {
     #[test]
     fn can_plan_only_what_changed() {
         let published = manifest(&[("index.html", "a"), ("old/index.html", "b"), ("x.css", "c")]);
-        let local = manifest(&[("index.html", "A"), ("x.css", "c"), ("assets/y.1.js", "d")]);
+        let local = manifest(&[
+            ("index.html", "A"),
+            ("x.css", "c"),
+            ("assets/y.1.js", "d"),
+            ("pagefind/b/pagefind-entry.json", "e"),
+            ("pagefind/b/index/fr_1.pf_index", "f"),
+        ]);
         let plan = plan(&local, &published);
-        assert_eq!(plan.pages, vec!["index.html"]);
-        assert_eq!(plan.assets, vec!["assets/y.1.js"]);
+        assert_eq!(
+            plan.pages,
+            vec!["index.html", "pagefind/b/pagefind-entry.json"]
+        );
+        assert_eq!(
+            plan.assets,
+            vec!["assets/y.1.js", "pagefind/b/index/fr_1.pf_index"]
+        );
         assert_eq!(plan.deletions, vec!["old/index.html"]);
         assert_eq!(plan.unchanged, 1);
-        assert_eq!(
-            invalidation_paths(&plan),
-            vec!["/index.html", "/assets/y.1.js", "/old/index.html"]
-        );
+        assert_eq!(invalidation_paths(&plan).len(), 5);
     }
 
     #[test]

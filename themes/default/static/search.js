@@ -1,9 +1,10 @@
 // The search page, on Pagefind's JavaScript API. The index is split by period
-// (see /pagefind/buckets.json, newest first): a search reads the newest period
-// first and merges older ones only while it needs more results, so a first query
-// downloads one period's index. Results come newest period first, by relevance
-// within a period (by date when there are no words). The URL carries the query
-// and the filters. Without JavaScript the page keeps its browsing links.
+// (see /pagefind/buckets.json, newest first): a search reads the newest periods
+// and merges older ones while it needs more results, within the few the
+// generator allows (older ones on request), so a first query stays small.
+// Results come newest period first, by publication date within a period, and
+// once found keep their place. The URL carries the query and the filters.
+// Without JavaScript the page keeps its browsing links.
 const PAGE = 10;
 const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'distance'];
 const form = document.getElementById('recherche');
@@ -39,9 +40,11 @@ async function start() {
   pagefind = module;
 }
 
-// Pagefind ranks merged indexes together by score: each older period's scores
-// are scaled down a million times so that newer periods come first (past 50
-// periods the weights bottom out and the oldest mix).
+// Pagefind ranks merged indexes together by score (with a sort, a record's rank
+// in its own period): each older period's scores are scaled down a million
+// times so that periods merged together keep their order (past 50 periods the
+// weights bottom out; a period's oldest match, scored 0, may come after the
+// next period's).
 const weight = (position) => Math.max(1e-6 ** position, 1e-300);
 
 function mergeNext() {
@@ -51,17 +54,27 @@ function mergeNext() {
   return pagefind.mergeIndex(bucket.path, { metaCacheTag: bucket.tag, indexWeight: weight(position) });
 }
 
+// Results not seen before belong to the periods merged last: appended, so that
+// what is shown never moves.
 async function collect(search) {
   const response = await pagefind.search(search.term, search.options);
-  search.order = response.results.filter((r) => !placeholder.has(r.id));
+  for (const result of response.results) {
+    if (!placeholder.has(result.id) && !search.seen.has(result.id)) {
+      search.seen.add(result.id);
+      search.order.push(result);
+    }
+  }
 }
 
 // Merges older periods until `wanted` results are known, every period is read
-// or `limit` periods are merged.
+// or `limit` periods are merged; a newer search stops an older one's merging.
 async function fill(search, wanted, limit) {
-  if (!search.order) await collect(search);
+  if (!search.collected) {
+    search.collected = true;
+    await collect(search);
+  }
   const last = Math.min(buckets.length, limit);
-  while (search.order.length < wanted && merged < last) {
+  while (search === current && search.order.length < wanted && merged < last) {
     // One period, then two at once, then four…: a rare word reaches old periods
     // in a few round trips.
     const batch = Math.min(Math.max(merged, 1), last - merged);
@@ -128,6 +141,7 @@ function item(data) {
 }
 
 async function show(search, limit) {
+  more.disabled = true;
   await fill(search, search.shown + PAGE + 1, limit);
   if (search !== current) return;
   const page = search.order.slice(search.shown, search.shown + PAGE);
@@ -138,19 +152,29 @@ async function show(search, limit) {
   search.shown += page.length;
   const loaded = search.shown < search.order.length;
   more.hidden = !loaded && merged === buckets.length;
+  more.disabled = false;
   more.textContent = loaded ? 'Plus de résultats' : 'Chercher dans les annonces plus anciennes';
   status.textContent = describe(search);
   if (!first && items.length) items[0].querySelector('a').focus();
 }
 
+// After a failure (a deploy replaced the index under an open page, the network),
+// the next search starts afresh.
+async function reset() {
+  const module = pagefind;
+  pagefind = null;
+  merged = 0;
+  if (module) await module.destroy().catch(() => {});
+}
+
 async function run(params) {
-  zone.hidden = false;
   list.replaceChildren();
   more.hidden = true;
   const active = params.has('q') || FILTERS.some((name) => params.has(name));
   browse.hidden = active;
+  zone.classList.toggle('active', active);
   if (!active) {
-    status.textContent = 'Tapez des mots-clés ou choisissez un filtre.';
+    status.textContent = '';
     current = null;
     return;
   }
@@ -158,7 +182,9 @@ async function run(params) {
   const search = {
     term: params.get('q') || null,
     options: pagefindOptions(params),
-    order: null,
+    order: [],
+    seen: new Set(),
+    collected: false,
     shown: 0,
   };
   current = search;
@@ -166,7 +192,9 @@ async function run(params) {
     await start();
     await show(search, automatic);
   } catch (error) {
-    status.textContent = "La recherche n'est pas disponible pour le moment. Parcourez les annonces ci-dessous.";
+    await reset();
+    if (search !== current) return;
+    status.textContent = "La recherche n'est pas disponible pour le moment. Réessayez, ou parcourez les annonces ci-dessous.";
     browse.hidden = false;
   }
 }
@@ -182,13 +210,17 @@ form.addEventListener('change', (event) => {
   if (event.target.name !== 'q') form.requestSubmit();
 });
 more.addEventListener('click', () => {
-  if (current) show(current, Infinity);
+  const search = current;
+  if (!search || more.disabled) return;
+  show(search, Infinity).catch(async () => {
+    await reset();
+    if (search === current) status.textContent = "La recherche n'est pas disponible pour le moment. Réessayez.";
+  });
 });
 window.addEventListener('popstate', () => {
   fromUrl();
   run(toParams());
 });
 
-form.hidden = false;
 fromUrl();
 run(toParams());
