@@ -156,6 +156,8 @@ pub struct Build<'a> {
     phases: Vec<(&'static str, Duration)>,
     /// Offer pages already drawn, by path.
     early: std::sync::Mutex<std::collections::HashMap<String, Outcome>>,
+    /// Each offer's hash, computed while drawing those pages, for `finish`.
+    early_hashes: std::sync::Mutex<HashMap<offers::Ulid, blake3::Hash>>,
     early_time: std::sync::Mutex<Duration>,
 }
 
@@ -170,6 +172,7 @@ impl<'a> Build<'a> {
             fingerprint: site.fingerprint(),
             phases,
             early: Default::default(),
+            early_hashes: Default::default(),
             early_time: Default::default(),
         }
     }
@@ -206,6 +209,10 @@ impl<'a> Build<'a> {
             .par_iter()
             .map(|job| self.draw(job, &env))
             .collect::<Result<Vec<_>, BuildError>>()?;
+        self.early_hashes
+            .lock()
+            .map_err(|_| BuildError::Poisoned)?
+            .extend(prepared.iter().map(|p| (p.offer.id, p.hash)));
         let mut early = self.early.lock().map_err(|_| BuildError::Poisoned)?;
         for outcome in outcomes {
             let path = match &outcome {
@@ -278,11 +285,16 @@ impl<'a> Build<'a> {
         let config = &site.config;
         let now = self.options.now;
 
+        let early_hashes =
+            std::mem::take(&mut *self.early_hashes.lock().map_err(|_| BuildError::Poisoned)?);
         let prepared: Vec<Prepared> = timed(&mut report.phases, "prepare", || {
             offers
                 .par_iter()
                 .filter(|o| o.is_public(now, config.keep_closed_days))
-                .map(|offer| Prepared::new(offer, now))
+                .map(|offer| match early_hashes.get(&offer.id) {
+                    Some(hash) => Prepared::with_hash(offer, now, *hash),
+                    None => Prepared::new(offer, now),
+                })
                 .collect()
         });
         report.offers = prepared.len();

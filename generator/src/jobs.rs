@@ -35,9 +35,14 @@ impl<'a> Prepared<'a> {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&serde_json::to_vec(&offer.public()).unwrap_or_default());
         hasher.update(offer.visible_status(now).as_str().as_bytes());
+        Prepared::with_hash(offer, now, hasher.finalize())
+    }
+
+    /// With the hash an earlier `new` of the same build computed.
+    pub fn with_hash(offer: &'a Offer, now: DateTime<Utc>, hash: blake3::Hash) -> Self {
         Prepared {
             offer,
-            hash: hasher.finalize(),
+            hash,
             listed: offer.is_listed(now),
             published: offer.published.unwrap_or(offer.created),
             view: OnceLock::new(),
