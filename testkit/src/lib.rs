@@ -47,23 +47,43 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server` (installed by `scripts/install-test-deps.sh`) and waits
-    /// until it accepts connections.
+    /// Starts `moto_server` (installed by `scripts/install-test-deps.sh`) on a port
+    /// the system picks, and waits until it accepts connections. (A port picked
+    /// here and then bound by moto could be taken meanwhile by another test's
+    /// moto: the loser exits, and its test talks to the winner until that one
+    /// stops.)
     pub fn start() -> Moto {
-        let port = free_port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("moto_server is installed by scripts/install-test-deps.sh");
-        let moto = Moto {
-            _server: Running(child),
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
+        let mut lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+        let server = Running(child);
+        // Werkzeug says « * Running on http://127.0.0.1:PORT » once it listens.
+        let endpoint = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split_once("Running on ")
+                    .map(|(_, url)| url.trim().to_owned())
+            })
+            .expect("moto_server stopped before it listened");
+        // Its request log goes on: drain it, or moto blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let port = endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("moto_server's address has a port");
         wait_for_port(port);
-        moto
+        Moto {
+            _server: server,
+            endpoint,
+        }
     }
 
     /// The environment that points the AWS SDK (and so `entraide`) at this server.
