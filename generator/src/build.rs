@@ -322,7 +322,7 @@ impl<'a> Build<'a> {
         })?;
 
         let env = self.env();
-        let outcomes: Vec<Outcome> = timed(&mut report.phases, "render+write", || {
+        let mut outcomes: Vec<Outcome> = timed(&mut report.phases, "render+write", || {
             jobs.par_iter()
                 .map(|job| match early.get(&job.path) {
                     Some(outcome) => Ok(outcome.clone()),
@@ -331,7 +331,6 @@ impl<'a> Build<'a> {
                 .collect::<Result<Vec<_>, BuildError>>()
         })?;
 
-        let mut outcomes = outcomes;
         if self.options.search {
             let listed: Vec<&Prepared> = prepared.iter().filter(|p| p.listed).collect();
             let indexes = timed(&mut report.phases, "search", || self.search_index(&listed))?;
@@ -386,7 +385,11 @@ impl Build<'_> {
         let buckets = search::buckets(listed, self.site.config.search_bucket_size);
         let plans = search::plan_indexes(&self.fingerprint, &buckets);
         let mut previous_by_input: HashMap<&str, Vec<(&String, &Entry)>> = HashMap::new();
-        for (path, entry) in &self.previous {
+        let index_files = self
+            .previous
+            .iter()
+            .filter(|(path, _)| path.starts_with(search::SEARCH_DIR));
+        for (path, entry) in index_files {
             previous_by_input
                 .entry(entry.input.as_str())
                 .or_default()
@@ -411,14 +414,16 @@ impl Build<'_> {
                 _ => stale.push(plan),
             }
         }
-        let files = search::write_indexes(&stale, &self.site.config, out, &self.previous)?;
-        outcomes.extend(files.into_iter().map(|(path, entry, changed)| {
+        let outcome = |(path, entry, changed): search::IndexFile| {
             if changed {
                 Outcome::Written(path, entry)
             } else {
                 Outcome::Unchanged(path, entry)
             }
-        }));
+        };
+        let files = search::write_indexes(&stale, &self.site.config, out, &self.previous)?;
+        outcomes.extend(files.into_iter().map(outcome));
+        // Last: it names the bucket folders written above.
         let bytes = search::buckets_json(&plans, self.site.config.search_bucket_size);
         let entry = Entry {
             hash: blake3::hash(&bytes).to_hex().to_string(),
@@ -426,14 +431,13 @@ impl Build<'_> {
             input: String::new(),
         };
         let path = search::BUCKETS_FILE.to_owned();
-        let target = out.join(&path);
-        if self.previous.get(&path) == Some(&entry) && target.is_file() {
-            outcomes.push(Outcome::Unchanged(path, entry));
-        } else {
-            // Last: it names the bucket folders written above.
-            write_atomically(&target, &bytes)?;
-            outcomes.push(Outcome::Written(path, entry));
-        }
+        outcomes.push(outcome(search::write_if_changed(
+            out,
+            path,
+            entry,
+            &bytes,
+            &self.previous,
+        )?));
         Ok(outcomes)
     }
 }

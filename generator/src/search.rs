@@ -300,7 +300,8 @@ fn write_index(
     Ok(written)
 }
 
-fn write_if_changed(
+/// Writes `bytes` at `path` unless the last build (`previous`) already wrote them there.
+pub fn write_if_changed(
     out: &Path,
     path: String,
     entry: Entry,

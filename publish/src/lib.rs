@@ -394,7 +394,16 @@ mod tests {
         );
         assert_eq!(plan.deletions, vec!["old/index.html"]);
         assert_eq!(plan.unchanged, 1);
-        assert_eq!(invalidation_paths(&plan).len(), 5);
+        assert_eq!(
+            invalidation_paths(&plan),
+            vec![
+                "/index.html",
+                "/pagefind/b/pagefind-entry.json",
+                "/assets/y.1.js",
+                "/pagefind/b/index/fr_1.pf_index",
+                "/old/index.html"
+            ]
+        );
     }
 
     #[test]

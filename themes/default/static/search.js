@@ -69,10 +69,6 @@ async function collect(search) {
 // Merges older periods until `wanted` results are known, every period is read
 // or `limit` periods are merged; a newer search stops an older one's merging.
 async function fill(search, wanted, limit) {
-  if (!search.collected) {
-    search.collected = true;
-    await collect(search);
-  }
   const last = Math.min(buckets.length, limit);
   while (search === current && search.order.length < wanted && merged < last) {
     // One period, then two at once, then four…: a rare word reaches old periods
@@ -184,12 +180,12 @@ async function run(params) {
     options: pagefindOptions(params),
     order: [],
     seen: new Set(),
-    collected: false,
     shown: 0,
   };
   current = search;
   try {
     await start();
+    await collect(search);
     await show(search, automatic);
   } catch (error) {
     await reset();
