@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::BuildError;
 use crate::config::SiteConfig;
 use crate::content::{ContentPage, load_pages};
-use crate::jobs::{Prepared, plan};
+use crate::jobs::{Job, Known, Prepared, Scope, plan};
 use crate::manifest::{Entry, MANIFEST_FILE, Manifest, write_atomically};
 use crate::render::{RenderEnv, SiteView, render};
 use crate::search;
@@ -29,7 +29,7 @@ pub struct Site {
 impl Site {
     /// Hash of config, content, theme and the running binary: when it changes,
     /// every page is redrawn. Computed at build time, after any change to the config.
-    fn fingerprint(&self) -> blake3::Hash {
+    pub(crate) fn fingerprint(&self) -> blake3::Hash {
         static BINARY: std::sync::OnceLock<blake3::Hash> = std::sync::OnceLock::new();
         // A new binary may render differently: its bytes are part of every page's inputs.
         let binary = BINARY.get_or_init(|| {
@@ -156,9 +156,22 @@ pub struct Build<'a> {
     phases: Vec<(&'static str, Duration)>,
     /// Offer pages already drawn, by path.
     early: std::sync::Mutex<std::collections::HashMap<String, Outcome>>,
-    /// Each offer's hash, computed while drawing those pages, for `finish`.
-    early_hashes: std::sync::Mutex<HashMap<offers::Ulid, blake3::Hash>>,
+    /// Each offer's hash and drawings, computed while drawing those pages (or kept
+    /// from the last build of a running site), for `finish`.
+    known: std::sync::Mutex<HashMap<offers::Ulid, Known>>,
     early_time: std::sync::Mutex<Duration>,
+    /// The files to draw; `None`: all of them.
+    scope: Option<Scope>,
+    keep_records: bool,
+    /// Called once the pages are written, before the exports and the search index.
+    pages_written: Option<Box<dyn FnOnce() + Send + Sync + 'a>>,
+}
+
+/// What a build leaves for the next one of a running site (`crate::live`).
+pub(crate) struct Memory {
+    pub manifest: HashMap<String, Entry>,
+    pub known: HashMap<offers::Ulid, Known>,
+    pub fingerprint: blake3::Hash,
 }
 
 impl<'a> Build<'a> {
@@ -172,8 +185,52 @@ impl<'a> Build<'a> {
             fingerprint: site.fingerprint(),
             phases,
             early: Default::default(),
-            early_hashes: Default::default(),
+            known: Default::default(),
             early_time: Default::default(),
+            scope: None,
+            keep_records: false,
+            pages_written: None,
+        }
+    }
+
+    /// Calls `then` once the pages are written (the exports, the search index and
+    /// the manifest follow).
+    pub fn on_pages_written(mut self, then: impl FnOnce() + Send + Sync + 'a) -> Self {
+        self.pages_written = Some(Box::new(then));
+        self
+    }
+
+    /// The build's clock.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.options.now
+    }
+
+    /// Keeps each offer's open data records for later builds of a running site.
+    pub fn keeping_records(mut self) -> Self {
+        self.keep_records = true;
+        self
+    }
+
+    /// A build that follows `memory`'s, drawing only the files `scope` names (all
+    /// of them if `None`).
+    pub(crate) fn resume(
+        site: &'a Site,
+        options: &'a BuildOptions<'a>,
+        memory: Memory,
+        scope: Option<Scope>,
+    ) -> Build<'a> {
+        Build {
+            site,
+            options,
+            previous: memory.manifest,
+            fingerprint: site.fingerprint(),
+            phases: Vec::new(),
+            early: Default::default(),
+            known: std::sync::Mutex::new(memory.known),
+            early_time: Default::default(),
+            scope,
+            keep_records: true,
+            pages_written: None,
         }
     }
 
@@ -190,6 +247,7 @@ impl<'a> Build<'a> {
             tera: &self.site.theme.tera,
             asset_urls: &self.site.theme.asset_urls,
             assets: &self.site.theme.assets,
+            keep_records: self.keep_records,
         }
     }
 
@@ -209,10 +267,10 @@ impl<'a> Build<'a> {
             .par_iter()
             .map(|job| self.draw(job, &env))
             .collect::<Result<Vec<_>, BuildError>>()?;
-        self.early_hashes
+        self.known
             .lock()
             .map_err(|_| BuildError::Poisoned)?
-            .extend(prepared.iter().map(|p| (p.offer.id, p.hash)));
+            .extend(prepared.iter().map(|p| (p.offer.id, p.to_known())));
         let mut early = self.early.lock().map_err(|_| BuildError::Poisoned)?;
         for outcome in outcomes {
             let path = match &outcome {
@@ -225,7 +283,7 @@ impl<'a> Build<'a> {
     }
 
     /// Draws one file unless its inputs (or, once drawn, its bytes) did not change.
-    fn draw(&self, job: &crate::jobs::Job, env: &RenderEnv) -> Result<Outcome, BuildError> {
+    fn draw(&self, job: &Job, env: &RenderEnv) -> Result<Outcome, BuildError> {
         let options = self.options;
         let mut hasher = blake3::Hasher::new();
         hasher.update(self.fingerprint.as_bytes());
@@ -269,7 +327,15 @@ impl<'a> Build<'a> {
 
     /// Plans every file from all the offers, draws what `draw_offer_pages` did not,
     /// removes stale files and saves the manifest.
-    pub fn finish(mut self, offers: &[Offer]) -> Result<BuildReport, BuildError> {
+    pub fn finish(self, offers: &[Offer]) -> Result<BuildReport, BuildError> {
+        Ok(self.finish_with_memory(offers)?.0)
+    }
+
+    /// `finish`, also returning what the next build of a running site needs.
+    pub(crate) fn finish_with_memory(
+        mut self,
+        offers: &[Offer],
+    ) -> Result<(BuildReport, Memory), BuildError> {
         let mut report = BuildReport {
             phases: std::mem::take(&mut self.phases),
             ..BuildReport::default()
@@ -285,18 +351,18 @@ impl<'a> Build<'a> {
         let config = &site.config;
         let now = self.options.now;
 
-        let early_hashes =
-            std::mem::take(&mut *self.early_hashes.lock().map_err(|_| BuildError::Poisoned)?);
+        let known = std::mem::take(&mut *self.known.lock().map_err(|_| BuildError::Poisoned)?);
         let prepared: Vec<Prepared> = timed(&mut report.phases, "prepare", || {
             offers
                 .par_iter()
                 .filter(|o| o.is_public(now, config.keep_closed_days))
-                .map(|offer| match early_hashes.get(&offer.id) {
-                    Some(hash) => Prepared::with_hash(offer, now, *hash),
+                .map(|offer| match known.get(&offer.id) {
+                    Some(known) => Prepared::known(offer, now, known.clone()),
                     None => Prepared::new(offer, now),
                 })
                 .collect()
         });
+        drop(known);
         report.offers = prepared.len();
 
         let asset_paths: Vec<String> = site
@@ -308,6 +374,7 @@ impl<'a> Build<'a> {
         let jobs = timed(&mut report.phases, "plan", || {
             plan(
                 config,
+                self.scope.as_ref(),
                 crate::forms::publish_context(site, &serde_json::Map::new(), &[]),
                 &site.pages,
                 &prepared,
@@ -321,15 +388,24 @@ impl<'a> Build<'a> {
             create_folders(&self.options.out, &jobs, &self.previous)
         })?;
 
+        let pages_written = self.pages_written.take();
         let env = self.env();
-        let mut outcomes: Vec<Outcome> = timed(&mut report.phases, "render+write", || {
-            jobs.par_iter()
+        // Pages first, for those waiting to see them; then the exports, big files
+        // that nobody waits for.
+        let (exports, pages): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|job| job.is_export());
+        let draw_all = |jobs: Vec<&Job>| {
+            jobs.into_par_iter()
                 .map(|job| match early.get(&job.path) {
                     Some(outcome) => Ok(outcome.clone()),
                     None => self.draw(job, &env),
                 })
                 .collect::<Result<Vec<_>, BuildError>>()
-        })?;
+        };
+        let mut outcomes = timed(&mut report.phases, "render+write", || draw_all(pages))?;
+        if let Some(pages_written) = pages_written {
+            pages_written();
+        }
+        outcomes.extend(timed(&mut report.phases, "exports", || draw_all(exports))?);
 
         if self.options.search {
             let listed: Vec<&Prepared> = prepared.iter().filter(|p| p.listed).collect();
@@ -338,9 +414,15 @@ impl<'a> Build<'a> {
         }
 
         let out = &self.options.out;
-        let previous = &self.previous;
-        timed(&mut report.phases, "clean", || {
-            let mut manifest = Manifest::default();
+        let scope = self.scope.take();
+        let mut manifest = std::mem::take(&mut self.previous);
+        let manifest = timed(&mut report.phases, "clean", || {
+            // The entries this build replaces: all, or those of the files in its scope.
+            let before: HashMap<String, Entry> = match &scope {
+                None => std::mem::take(&mut manifest),
+                Some(scope) => manifest.extract_if(|path, _| scope.owns(path)).collect(),
+            };
+            let mut changed = false;
             for outcome in outcomes {
                 let (path, entry) = match outcome {
                     Outcome::Written(path, entry) => {
@@ -352,29 +434,32 @@ impl<'a> Build<'a> {
                         (path, entry)
                     }
                 };
-                manifest.files.insert(path, entry);
+                changed |= before.get(&path) != Some(&entry);
+                manifest.insert(path, entry);
             }
-            for stale in previous
-                .keys()
-                .filter(|path| !manifest.files.contains_key(*path))
-            {
+            for stale in before.keys().filter(|path| !manifest.contains_key(*path)) {
+                changed = true;
                 let path = out.join(stale);
                 if std::fs::remove_file(&path).is_ok() {
                     report.removed += 1;
                     remove_empty_parents(&path, out);
                 }
             }
-            let unchanged = manifest.files.len() == previous.len()
-                && manifest
-                    .files
-                    .iter()
-                    .all(|(path, entry)| previous.get(path) == Some(entry));
-            if !unchanged {
-                manifest.save(out)?;
+            if changed {
+                Manifest::save(&manifest, out)?;
             }
-            Ok::<(), BuildError>(())
+            Ok::<_, BuildError>(manifest)
         })?;
-        Ok(report)
+        let known = prepared
+            .iter()
+            .map(|p| (p.offer.id, p.to_known()))
+            .collect();
+        let memory = Memory {
+            manifest,
+            known,
+            fingerprint: self.fingerprint,
+        };
+        Ok((report, memory))
     }
 }
 

@@ -2,13 +2,14 @@
 //! needs and the offers it shows (listing pages get only their own page of offers).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use offers::Offer;
-use offers::communes::geography;
+use offers::communes::{Commune, Department, geography};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::config::SiteConfig;
@@ -16,6 +17,22 @@ use crate::content::ContentPage;
 use crate::french;
 use crate::urls;
 use crate::view::OfferView;
+
+/// What is drawn once per version of an offer (its hash) and reused by every page
+/// that shows it, and by later builds of a running site (`crate::live`).
+#[derive(Default)]
+pub struct Drawn {
+    /// The offer's card in listings.
+    pub card: OnceLock<String>,
+    /// Its record in the open data, kept only by a running site (a one-off build
+    /// would hold 150 MB of records at 100,000 offers for nothing).
+    pub open_data_json: OnceLock<Vec<u8>>,
+    pub open_data_csv: OnceLock<Vec<u8>>,
+}
+
+/// An offer's hash and what was drawn from that version: what a build hands to
+/// the next one.
+pub type Known = (blake3::Hash, Arc<Drawn>);
 
 /// An offer ready for planning: hashed once; its view is computed once, and only
 /// if a page that shows it has to be drawn.
@@ -26,34 +43,93 @@ pub struct Prepared<'a> {
     pub listed: bool,
     pub published: DateTime<Utc>,
     view: OnceLock<OfferView>,
-    /// The offer's card in listings, drawn once and reused by every listing.
-    pub card: OnceLock<String>,
+    pub drawn: Arc<Drawn>,
 }
 
 impl<'a> Prepared<'a> {
     pub fn new(offer: &'a Offer, now: DateTime<Utc>) -> Self {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&serde_json::to_vec(&offer.public()).unwrap_or_default());
-        hasher.update(offer.visible_status(now).as_str().as_bytes());
-        Prepared::with_hash(offer, now, hasher.finalize())
+        Prepared::known(offer, now, (hash(offer, now), Arc::default()))
     }
 
-    /// With the hash an earlier `new` of the same build computed.
-    pub fn with_hash(offer: &'a Offer, now: DateTime<Utc>, hash: blake3::Hash) -> Self {
+    /// With the hash (and drawings) an earlier `new` computed for this version.
+    pub fn known(offer: &'a Offer, now: DateTime<Utc>, (hash, drawn): Known) -> Self {
         Prepared {
             offer,
             hash,
             listed: offer.is_listed(now),
             published: offer.published.unwrap_or(offer.created),
             view: OnceLock::new(),
-            card: OnceLock::new(),
+            drawn,
         }
+    }
+
+    pub fn to_known(&self) -> Known {
+        (self.hash, Arc::clone(&self.drawn))
     }
 
     pub fn view(&self, config: &SiteConfig, now: DateTime<Utc>) -> &OfferView {
         self.view
             .get_or_init(|| OfferView::new(self.offer, config, now))
     }
+}
+
+/// Hash of an offer's public fields and of the status visitors see at `now`.
+pub fn hash(offer: &Offer, now: DateTime<Utc>) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&serde_json::to_vec(&offer.public()).unwrap_or_default());
+    hasher.update(offer.visible_status(now).as_str().as_bytes());
+    hasher.finalize()
+}
+
+/// The URLs a partial build redraws: pages (offers, fixed pages) and listings with
+/// all their pages and feed. Kept without their leading slash, the form of paths in
+/// the output folder.
+#[derive(Debug, Default)]
+pub struct Scope(HashSet<String>);
+
+impl Scope {
+    pub fn insert(&mut self, url: &str) {
+        self.0.insert(url.trim_start_matches('/').to_owned());
+    }
+
+    fn wants(&self, url: &str) -> bool {
+        self.0.contains(url.trim_start_matches('/'))
+    }
+
+    /// Whether a file of the output belongs to a URL of the scope (see [`owner`]).
+    pub fn owns(&self, path: &str) -> bool {
+        self.0.contains(owner(path))
+    }
+}
+
+/// The URL (without its leading slash) that a file of the output belongs to: a
+/// listing's pages and feed belong to the listing, the sitemap's parts to
+/// `sitemap.xml`, the search index to its folder.
+fn owner(path: &str) -> &str {
+    if path.starts_with("sitemap") {
+        return "sitemap.xml";
+    }
+    let search = crate::search::SEARCH_DIR;
+    if path
+        .strip_prefix(search)
+        .is_some_and(|rest| rest.starts_with('/'))
+    {
+        return &path[..=search.len()];
+    }
+    let Some(folder) = path
+        .strip_suffix("index.html")
+        .or_else(|| path.strip_suffix("atom.xml"))
+    else {
+        return path;
+    };
+    // `…/page/N/` is page N of the listing `…/`.
+    folder
+        .strip_suffix('/')
+        .and_then(|f| f.rsplit_once('/'))
+        .filter(|(_, number)| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|(rest, _)| rest.strip_suffix("page"))
+        .filter(|rest| rest.is_empty() || rest.ends_with('/'))
+        .unwrap_or(folder)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +156,13 @@ pub struct Job<'a> {
     /// The page's own small context.
     pub meta: Meta,
     pub offers: Vec<&'a Prepared<'a>>,
+}
+
+impl Job<'_> {
+    /// The open data: big files drawn after the pages.
+    pub fn is_export(&self) -> bool {
+        matches!(self.output, Output::OpenDataJson | Output::OpenDataCsv)
+    }
 }
 
 /// What a listing's pages share: built and hashed once per listing.
@@ -166,6 +249,8 @@ const HOME_LATEST: usize = 10;
 
 struct Planner<'a> {
     config: &'a SiteConfig,
+    /// `None`: every file.
+    scope: Option<&'a Scope>,
     jobs: Vec<Job<'a>>,
     sitemap: Vec<SitemapUrl>,
 }
@@ -208,18 +293,28 @@ fn pagination(base: &str, current: usize, total: usize) -> Value {
     })
 }
 
-pub struct Listing<'a, 'b> {
-    pub url: String,
+/// What a listing says besides its offers.
+pub struct Listing {
     pub title: String,
     pub intro: String,
     pub crumbs: Vec<Value>,
-    pub offers: &'b [&'a Prepared<'a>],
     pub feed: Option<String>,
     /// Navigation shown on the first page (e.g. a department's communes).
     pub links: Vec<(String, Vec<Value>)>,
 }
 
 impl<'a> Planner<'a> {
+    fn wants(&self, url: &str) -> bool {
+        self.scope.is_none_or(|scope| scope.wants(url))
+    }
+
+    /// Files that depend on the config alone: only a full build draws them.
+    fn push_fixed(&mut self, job: Job<'a>) {
+        if self.scope.is_none() {
+            self.jobs.push(job);
+        }
+    }
+
     fn html(
         &mut self,
         url: &str,
@@ -238,6 +333,9 @@ impl<'a> Planner<'a> {
                 lastmod,
             });
         }
+        if !self.wants(url) {
+            return;
+        }
         self.jobs.push(Job {
             path: urls::file_of(url),
             output: Output::Html(template),
@@ -246,10 +344,24 @@ impl<'a> Planner<'a> {
         });
     }
 
-    fn listing(&mut self, listing: Listing<'a, '_>) {
+    /// A listing's pages and feed; what it says (`describe`) is built only if the
+    /// listing is drawn.
+    fn listing(
+        &mut self,
+        url: String,
+        offers: &[&'a Prepared<'a>],
+        describe: impl FnOnce() -> Listing,
+    ) {
         let page_size = self.config.page_size;
-        let total_pages = listing.offers.len().div_ceil(page_size).max(1);
-        let count = french::count(listing.offers.len(), "annonce", "annonces");
+        let total_pages = offers.len().div_ceil(page_size).max(1);
+        let pages = (1..=total_pages).map(|number| urls::page(&url, number));
+        self.sitemap
+            .extend(pages.map(|url| SitemapUrl { url, lastmod: None }));
+        if !self.wants(&url) {
+            return;
+        }
+        let listing = describe();
+        let count = french::count(offers.len(), "annonce", "annonces");
         let links: Vec<Value> = listing
             .links
             .iter()
@@ -257,11 +369,11 @@ impl<'a> Planner<'a> {
             .collect();
         let mut info = ListingInfo {
             description: format!("{} : {count}. {}", listing.title, listing.intro),
-            url: listing.url.clone(),
+            url: url.clone(),
             title: listing.title.clone(),
-            intro: listing.intro.clone(),
+            intro: listing.intro,
             count,
-            crumbs: listing.crumbs.clone(),
+            crumbs: listing.crumbs,
             feed: listing.feed.clone(),
             links,
             total_pages,
@@ -281,33 +393,17 @@ impl<'a> Planner<'a> {
         info.hash = blake3::hash(&serde_json::to_vec(&summary).unwrap_or_default());
         let info = Arc::new(info);
         for number in 1..=total_pages {
-            let url = urls::page(&listing.url, number);
-            let members = listing
-                .offers
-                .iter()
-                .skip((number - 1) * page_size)
-                .take(page_size)
-                .copied()
-                .collect();
-            self.sitemap.push(SitemapUrl {
-                url: url.clone(),
-                lastmod: None,
-            });
+            let members = offers.iter().skip((number - 1) * page_size).take(page_size);
             self.jobs.push(Job {
-                path: urls::file_of(&url),
+                path: urls::file_of(&urls::page(&url, number)),
                 output: Output::Html("listing.html"),
                 meta: Meta::ListingPage(Arc::clone(&info), number),
-                offers: members,
+                offers: members.copied().collect(),
             });
         }
         if let Some(feed) = listing.feed {
-            let newest = listing
-                .offers
-                .iter()
-                .take(self.config.feed_size)
-                .copied()
-                .collect();
-            let meta = json!({ "title": listing.title, "url": feed, "alternate": listing.url });
+            let newest = offers.iter().take(self.config.feed_size).copied().collect();
+            let meta = json!({ "title": listing.title, "url": feed, "alternate": url });
             self.jobs.push(Job {
                 path: urls::file_of(&feed),
                 output: Output::Feed,
@@ -326,22 +422,54 @@ fn count_in<K: Ord>(groups: &BTreeMap<K, Vec<&Prepared>>, key: &K) -> usize {
     groups.get(key).map_or(0, Vec::len)
 }
 
-/// Groups listed offers by a key, keeping their order (newest first).
+/// Where a listed offer is listed. Found once per build, in one pass on every
+/// core: each look-up reads the offer's fields, scattered in memory, and grouping
+/// then reads these small keys only.
+struct Place<'a> {
+    /// The domain's slug, if the site has that domain.
+    domain: Option<&'a str>,
+    department: Option<&'static Department>,
+    region: Option<&'static str>,
+    commune: Option<&'static Commune>,
+}
+
+impl<'a> Place<'a> {
+    fn of(offer: &Offer, config: &'a SiteConfig) -> Place<'a> {
+        let geo = geography();
+        let department = offer
+            .department_code()
+            .and_then(|code| geo.department(code));
+        Place {
+            domain: config.domain(&offer.domain).map(|d| d.slug.as_str()),
+            department,
+            region: department
+                .and_then(|d| geo.region(d.region))
+                .map(|r| r.code),
+            commune: offer.commune.as_deref().and_then(|code| geo.commune(code)),
+        }
+    }
+}
+
+/// Groups listed offers by a key of their place, keeping their order (newest first).
 fn group_by<'a, K: Ord>(
     listed: &[&'a Prepared<'a>],
-    key: impl Fn(&'a Offer) -> Option<K>,
+    places: &[Place<'a>],
+    key: impl Fn(&Place<'a>) -> Option<K>,
 ) -> BTreeMap<K, Vec<&'a Prepared<'a>>> {
     let mut groups: BTreeMap<K, Vec<&'a Prepared<'a>>> = BTreeMap::new();
-    for prepared in listed {
-        if let Some(k) = key(prepared.offer) {
+    for (prepared, place) in listed.iter().zip(places) {
+        if let Some(k) = key(place) {
             groups.entry(k).or_default().push(prepared);
         }
     }
     groups
 }
 
+/// Every file of the site, or with a `scope` only the files it names, the sitemap
+/// and the open data.
 pub fn plan<'a>(
     config: &'a SiteConfig,
+    scope: Option<&'a Scope>,
     publish: Value,
     pages: &'a [ContentPage],
     prepared: &'a [Prepared<'a>],
@@ -350,6 +478,7 @@ pub fn plan<'a>(
     let geo = geography();
     let mut planner = Planner {
         config,
+        scope,
         jobs: Vec::new(),
         sitemap: Vec::new(),
     };
@@ -360,14 +489,16 @@ pub fn plan<'a>(
             .then(b.offer.id.cmp(&a.offer.id))
     });
 
-    let by_domain = group_by(&listed, |o| Some(o.domain.clone()));
-    let by_department = group_by(&listed, |o| o.department_code());
-    let by_region = group_by(&listed, |o| {
-        geo.region_of(o.department_code()?).map(|r| r.code)
-    });
-    let by_commune = group_by(&listed, |o| o.commune.clone());
+    let places: Vec<Place> = listed
+        .par_iter()
+        .map(|p| Place::of(p.offer, config))
+        .collect();
+    let by_domain = group_by(&listed, &places, |p| p.domain);
+    let by_department = group_by(&listed, &places, |p| Some(p.department?.code));
+    let by_region = group_by(&listed, &places, |p| p.region);
+    let by_commune = group_by(&listed, &places, |p| Some(p.commune?.insee));
     let by_domain_department =
-        group_by(&listed, |o| Some((o.domain.clone(), o.department_code()?)));
+        group_by(&listed, &places, |p| Some((p.domain?, p.department?.code)));
     let department_link = |d: &offers::communes::Department| {
         counted_link(
             &format!("{} ({})", d.name, d.code),
@@ -389,7 +520,7 @@ pub fn plan<'a>(
         .iter()
         .map(|d| {
             json!({ "label": d.label, "url": urls::domain(&d.slug), "description": d.description,
-                    "count": french::count(count_in(&by_domain, &d.slug), "annonce", "annonces") })
+                    "count": french::count(count_in(&by_domain, &d.slug.as_str()), "annonce", "annonces") })
         })
         .collect();
     let home = json!({
@@ -406,12 +537,10 @@ pub fn plan<'a>(
     );
 
     // Every listing
-    planner.listing(Listing {
-        url: "/annonces/".into(),
+    planner.listing("/annonces/".into(), &listed, || Listing {
         title: "Toutes les annonces".into(),
         intro: "Les annonces en cours, partout en France, les plus récentes d'abord.".into(),
         crumbs: vec![home_crumb()],
-        offers: &listed,
         feed: Some("/annonces/atom.xml".into()),
         links: Vec::new(),
     });
@@ -423,7 +552,7 @@ pub fn plan<'a>(
             counted_link(
                 &d.label,
                 &urls::domain(&d.slug),
-                count_in(&by_domain, &d.slug),
+                count_in(&by_domain, &d.slug.as_str()),
             )
         })
         .collect();
@@ -434,29 +563,29 @@ pub fn plan<'a>(
     planner.html("/domaines/", "index.html", meta, Vec::new(), None);
     for domain in &config.domains {
         let members = by_domain
-            .get(&domain.slug)
+            .get(domain.slug.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let departments: Vec<Value> = by_domain_department
-            .iter()
-            .filter(|((d, _), _)| *d == domain.slug)
-            .filter_map(|((_, code), offers)| {
-                let department = geo.department(code)?;
-                Some(counted_link(
-                    &format!("{} ({})", department.name, department.code),
-                    &urls::domain_department(&domain.slug, department),
-                    offers.len(),
-                ))
-            })
-            .collect();
-        planner.listing(Listing {
-            url: urls::domain(&domain.slug),
-            title: format!("Domaine {}", domain.label.to_lowercase()),
-            intro: domain.description.clone(),
-            crumbs: vec![home_crumb(), crumb("Domaines", "/domaines/")],
-            offers: members,
-            feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
-            links: vec![("Par département".into(), departments)],
+        planner.listing(urls::domain(&domain.slug), members, || {
+            let departments = by_domain_department
+                .iter()
+                .filter(|((d, _), _)| *d == domain.slug.as_str())
+                .filter_map(|((_, code), offers)| {
+                    let department = geo.department(code)?;
+                    Some(counted_link(
+                        &format!("{} ({})", department.name, department.code),
+                        &urls::domain_department(&domain.slug, department),
+                        offers.len(),
+                    ))
+                })
+                .collect();
+            Listing {
+                title: format!("Domaine {}", domain.label.to_lowercase()),
+                intro: domain.description.clone(),
+                crumbs: vec![home_crumb(), crumb("Domaines", "/domaines/")],
+                feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
+                links: vec![("Par département".into(), departments)],
+            }
         });
     }
     for ((domain_slug, code), members) in &by_domain_department {
@@ -464,8 +593,8 @@ pub fn plan<'a>(
         else {
             continue;
         };
-        planner.listing(Listing {
-            url: urls::domain_department(domain_slug, department),
+        let url = urls::domain_department(domain_slug, department);
+        planner.listing(url, members, || Listing {
             title: format!(
                 "{} – {} ({})",
                 domain.label, department.name, department.code
@@ -479,7 +608,6 @@ pub fn plan<'a>(
                 home_crumb(),
                 crumb(&domain.label, &urls::domain(domain_slug)),
             ],
-            offers: members,
             feed: None,
             links: Vec::new(),
         });
@@ -521,19 +649,16 @@ pub fn plan<'a>(
             .get(region.code)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let departments = departments_of(region);
-        planner.listing(Listing {
-            url: urls::region(region),
+        planner.listing(urls::region(region), members, || Listing {
             title: format!("Région {}", region.name),
             intro: format!("Les annonces d'entraide en {}.", region.name),
             crumbs: vec![home_crumb(), crumb("Régions", "/regions/")],
-            offers: members,
             feed: None,
-            links: vec![("Par département".into(), departments)],
+            links: vec![("Par département".into(), departments_of(region))],
         });
     }
-    let communes_by_department = group_by(&listed, |o| {
-        let commune = geo.commune(o.commune.as_deref()?)?;
+    let communes_by_department = group_by(&listed, &places, |p| {
+        let commune = p.commune?;
         Some((commune.department, commune.slug.as_str()))
     });
     for department in geo.departments() {
@@ -541,82 +666,84 @@ pub fn plan<'a>(
             .get(department.code)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let mut crumbs = vec![home_crumb(), crumb("Départements", "/departements/")];
-        if let Some(region) = geo.region(department.region) {
-            crumbs.push(crumb(region.name, &urls::region(region)));
-        }
-        let domains: Vec<Value> = config
-            .domains
-            .iter()
-            .filter_map(|d| {
-                let count = by_domain_department
-                    .get(&(d.slug.clone(), department.code))?
-                    .len();
-                Some(counted_link(
-                    &d.label,
-                    &urls::domain_department(&d.slug, department),
-                    count,
-                ))
-            })
-            .collect();
-        let communes: Vec<Value> = communes_by_department
-            .range((department.code, "")..)
-            .take_while(|((code, _), _)| *code == department.code)
-            .filter_map(|((_, slug), offers)| {
-                let commune = geo.commune_by_slug(slug)?;
-                Some(counted_link(
-                    commune.name,
-                    &urls::commune(commune),
-                    offers.len(),
-                ))
-            })
-            .collect();
-        planner.listing(Listing {
-            url: urls::department(department),
-            title: format!("{} ({})", department.name, department.code),
-            intro: format!(
-                "Les annonces d'entraide dans le département {} ({}).",
-                department.name, department.code
-            ),
-            crumbs,
-            offers: members,
-            feed: Some(format!("{}atom.xml", urls::department(department))),
-            links: vec![
-                ("Par domaine".into(), domains),
-                ("Par commune".into(), communes),
-            ],
+        planner.listing(urls::department(department), members, || {
+            let mut crumbs = vec![home_crumb(), crumb("Départements", "/departements/")];
+            if let Some(region) = geo.region(department.region) {
+                crumbs.push(crumb(region.name, &urls::region(region)));
+            }
+            let domains = config
+                .domains
+                .iter()
+                .filter_map(|d| {
+                    let count = by_domain_department
+                        .get(&(d.slug.as_str(), department.code))?
+                        .len();
+                    Some(counted_link(
+                        &d.label,
+                        &urls::domain_department(&d.slug, department),
+                        count,
+                    ))
+                })
+                .collect();
+            let communes = communes_by_department
+                .range((department.code, "")..)
+                .take_while(|((code, _), _)| *code == department.code)
+                .filter_map(|((_, slug), offers)| {
+                    let commune = geo.commune_by_slug(slug)?;
+                    Some(counted_link(
+                        commune.name,
+                        &urls::commune(commune),
+                        offers.len(),
+                    ))
+                })
+                .collect();
+            Listing {
+                title: format!("{} ({})", department.name, department.code),
+                intro: format!(
+                    "Les annonces d'entraide dans le département {} ({}).",
+                    department.name, department.code
+                ),
+                crumbs,
+                feed: Some(format!("{}atom.xml", urls::department(department))),
+                links: vec![
+                    ("Par domaine".into(), domains),
+                    ("Par commune".into(), communes),
+                ],
+            }
         });
     }
     for (insee, members) in &by_commune {
         let Some(commune) = geo.commune(insee) else {
             continue;
         };
-        let mut crumbs = vec![home_crumb()];
-        if let Some(department) = geo.department(commune.department) {
-            crumbs.push(crumb(
-                &format!("{} ({})", department.name, department.code),
-                &urls::department(department),
-            ));
-        }
-        planner.listing(Listing {
-            url: urls::commune(commune),
-            title: format!("{} ({})", commune.name, commune.department),
-            intro: format!("Les annonces d'entraide à {}.", commune.name),
-            crumbs,
-            offers: members,
-            feed: Some(format!("{}atom.xml", urls::commune(commune))),
-            links: Vec::new(),
+        planner.listing(urls::commune(commune), members, || {
+            let mut crumbs = vec![home_crumb()];
+            if let Some(department) = geo.department(commune.department) {
+                crumbs.push(crumb(
+                    &format!("{} ({})", department.name, department.code),
+                    &urls::department(department),
+                ));
+            }
+            Listing {
+                title: format!("{} ({})", commune.name, commune.department),
+                intro: format!("Les annonces d'entraide à {}.", commune.name),
+                crumbs,
+                feed: Some(format!("{}atom.xml", urls::commune(commune))),
+                links: Vec::new(),
+            }
         });
     }
 
     // One page per public offer
     for prepared in prepared {
-        let url = urls::offer(prepared.offer.id);
         if prepared.listed {
-            let lastmod = Some(prepared.offer.updated.format("%Y-%m-%d").to_string());
+            let url = urls::offer(prepared.offer.id);
+            let lastmod = Some(prepared.offer.updated.date_naive().to_string());
             planner.sitemap.push(SitemapUrl { url, lastmod });
         }
-        planner.jobs.push(offer_page(prepared));
+        if planner.scope.is_none() || planner.wants(&urls::offer(prepared.offer.id)) {
+            planner.jobs.push(offer_page(prepared));
+        }
     }
 
     // Fixed pages
@@ -641,7 +768,7 @@ pub fn plan<'a>(
         planner.html(&url, "page.html", meta, Vec::new(), None);
     }
     let not_found = json!({ "page": page_meta("Page introuvable", "Cette page n'existe pas ou plus.", "/404.html", vec![home_crumb()], true) });
-    planner.jobs.push(Job {
+    planner.push_fixed(Job {
         path: "404.html".into(),
         output: Output::Html("404.html"),
         meta: not_found.into(),
@@ -649,7 +776,7 @@ pub fn plan<'a>(
     });
 
     // Machine-readable files
-    planner.jobs.push(Job {
+    planner.push_fixed(Job {
         path: "robots.txt".into(),
         output: Output::Robots,
         meta: Value::Null.into(),
@@ -668,7 +795,7 @@ pub fn plan<'a>(
         offers: listed,
     });
     for (index, path) in assets.iter().enumerate() {
-        planner.jobs.push(Job {
+        planner.push_fixed(Job {
             path: path.clone(),
             output: Output::Asset(index),
             meta: Value::Null.into(),
@@ -676,7 +803,7 @@ pub fn plan<'a>(
         });
     }
     for (index, file) in crate::completion::files().iter().enumerate() {
-        planner.jobs.push(Job {
+        planner.push_fixed(Job {
             path: file.path.clone(),
             output: Output::Completion(index),
             meta: Value::Null.into(),

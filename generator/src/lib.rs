@@ -8,6 +8,7 @@ pub mod content;
 pub mod forms;
 pub mod french;
 mod jobs;
+pub mod live;
 pub mod manifest;
 mod render;
 pub mod search;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use build::{Build, BuildOptions, BuildReport, Progress, Site, build};
 pub use config::SiteConfig;
+pub use live::LiveSite;
 pub use render::CSV_COLUMNS as OPEN_DATA_COLUMNS;
 
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 //! bytes (what a deploy compares) and the hash of its inputs (what lets a rebuild
 //! skip rendering pages whose inputs did not change).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,20 @@ pub struct Manifest {
     pub files: BTreeMap<String, Entry>,
 }
 
+/// A manifest's files as sorted pairs: serialised like `Manifest` (a JSON map).
+#[derive(Serialize)]
+struct SortedFiles<'a> {
+    #[serde(serialize_with = "as_map")]
+    files: Vec<(&'a String, &'a Entry)>,
+}
+
+fn as_map<S: serde::Serializer>(
+    files: &[(&String, &Entry)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(files.iter().copied())
+}
+
 impl Manifest {
     /// The manifest of the last build in `out`, or an empty one.
     pub fn load(out: &Path) -> Manifest {
@@ -32,8 +46,12 @@ impl Manifest {
             .unwrap_or_default()
     }
 
-    pub fn save(&self, out: &Path) -> Result<(), BuildError> {
-        let bytes = serde_json::to_vec(self).map_err(|e| BuildError::Render {
+    /// Saves these files as the manifest of `out`, sorted by path.
+    pub fn save(files: &HashMap<String, Entry>, out: &Path) -> Result<(), BuildError> {
+        let mut sorted: Vec<(&String, &Entry)> = files.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let manifest = SortedFiles { files: sorted };
+        let bytes = serde_json::to_vec(&manifest).map_err(|e| BuildError::Render {
             path: MANIFEST_FILE.into(),
             message: e.to_string(),
         })?;

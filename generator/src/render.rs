@@ -32,6 +32,8 @@ pub struct RenderEnv<'a> {
     pub tera: &'a tera::Tera,
     pub asset_urls: &'a BTreeMap<String, String>,
     pub assets: &'a [(String, Vec<u8>)],
+    /// Keep each offer's open data records for the next build (a running site).
+    pub keep_records: bool,
 }
 
 pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
@@ -86,14 +88,30 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
         )
         .into_bytes()),
         Output::OpenDataJson => {
-            let records: Vec<OpenDataRecord> = job
-                .offers
-                .iter()
-                .map(|p| OpenDataRecord::new(p, env))
-                .collect();
-            serde_json::to_vec(&records).map_err(|e| failed(e.to_string()))
+            let mut bytes = vec![b'['];
+            for (index, prepared) in job.offers.iter().enumerate() {
+                if index > 0 {
+                    bytes.push(b',');
+                }
+                let record = kept(&prepared.drawn.open_data_json, env, || {
+                    serde_json::to_vec(&OpenDataRecord::new(prepared, env))
+                        .map_err(|e| e.to_string())
+                });
+                bytes.extend_from_slice(&record.map_err(failed)?);
+            }
+            bytes.push(b']');
+            Ok(bytes)
         }
-        Output::OpenDataCsv => open_data_csv(job, env).map_err(failed),
+        Output::OpenDataCsv => {
+            let mut bytes = csv_row(CSV_COLUMNS.map(str::to_owned)).map_err(failed)?;
+            for prepared in &job.offers {
+                let row = kept(&prepared.drawn.open_data_csv, env, || {
+                    csv_row(OpenDataRecord::new(prepared, env).csv_fields())
+                });
+                bytes.extend_from_slice(&row.map_err(failed)?);
+            }
+            Ok(bytes)
+        }
         Output::Completion(index) => crate::completion::files()
             .get(index)
             .ok_or_else(|| failed("no such completion file".into()))
@@ -108,13 +126,31 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
 
 /// An offer's listing card, drawn on first use.
 fn card<'a>(prepared: &'a Prepared, env: &RenderEnv) -> Result<&'a str, BuildError> {
-    if let Some(html) = prepared.card.get() {
+    let card = &prepared.drawn.card;
+    if let Some(html) = card.get() {
         return Ok(html);
     }
     let mut context = Context::new();
     context.insert("offer", &prepared.view(env.config, env.now).card());
     let html = env.tera.render("card.html", &context)?;
-    Ok(prepared.card.get_or_init(|| html))
+    Ok(card.get_or_init(|| html))
+}
+
+/// An offer's open data record: the one kept by an earlier build, or drawn now
+/// (and kept if the build keeps records).
+fn kept<'a>(
+    slot: &'a std::sync::OnceLock<Vec<u8>>,
+    env: &RenderEnv,
+    draw: impl FnOnce() -> Result<Vec<u8>, String>,
+) -> Result<std::borrow::Cow<'a, [u8]>, String> {
+    if let Some(bytes) = slot.get() {
+        return Ok(bytes.into());
+    }
+    let bytes = draw()?;
+    if env.keep_records {
+        return Ok(slot.get_or_init(|| bytes).as_slice().into());
+    }
+    Ok(bytes.into())
 }
 
 fn page(template: &str, mut context: Context, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
@@ -261,6 +297,33 @@ struct OpenDataRecord<'a> {
 }
 
 impl<'a> OpenDataRecord<'a> {
+    /// The record's fields in the order of `CSV_COLUMNS`.
+    fn csv_fields(self) -> [String; 20] {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        [
+            self.id,
+            self.url,
+            self.kind.to_owned(),
+            self.engagement.to_owned(),
+            self.author_kind.to_owned(),
+            self.author_name.to_owned(),
+            self.domain.to_owned(),
+            self.title.to_owned(),
+            self.description.to_owned(),
+            self.skills.join("; "),
+            text(self.commune),
+            text(self.commune_name),
+            text(self.department),
+            text(self.region),
+            self.remote.to_string(),
+            self.start.unwrap_or_default(),
+            self.end.unwrap_or_default(),
+            self.published,
+            self.updated,
+            self.expires,
+        ]
+    }
+
     /// Straight from the stored offer: the open data of 100,000 offers needs no view.
     fn new(prepared: &'a Prepared, env: &RenderEnv) -> Self {
         let offer = prepared.offer;
@@ -321,39 +384,10 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "expires",
 ];
 
-fn open_data_csv(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, String> {
+/// One CSV line, quoted as the CSV writer does.
+fn csv_row<const N: usize>(fields: [String; N]) -> Result<Vec<u8>, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(CSV_COLUMNS)
-        .map_err(|e| e.to_string())?;
-    for prepared in &job.offers {
-        let record = OpenDataRecord::new(prepared, env);
-        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
-        writer
-            .write_record([
-                record.id,
-                record.url,
-                record.kind.to_owned(),
-                record.engagement.to_owned(),
-                record.author_kind.to_owned(),
-                record.author_name.to_owned(),
-                record.domain.to_owned(),
-                record.title.to_owned(),
-                record.description.to_owned(),
-                record.skills.join("; "),
-                text(record.commune),
-                text(record.commune_name),
-                text(record.department),
-                text(record.region),
-                record.remote.to_string(),
-                record.start.unwrap_or_default(),
-                record.end.unwrap_or_default(),
-                record.published,
-                record.updated,
-                record.expires,
-            ])
-            .map_err(|e| e.to_string())?;
-    }
+    writer.write_record(fields).map_err(|e| e.to_string())?;
     writer.into_inner().map_err(|e| e.to_string())
 }
 

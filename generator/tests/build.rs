@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use generator::{BuildOptions, BuildReport, Site};
+use generator::{BuildOptions, BuildReport, LiveSite, Site};
 use offers::Offer;
 use offers::demo::demo_offers;
 
@@ -30,9 +30,13 @@ fn build_into(out: &Path, offers: &[Offer]) -> BuildReport {
 }
 
 fn options(out: &Path, search: bool) -> BuildOptions<'static> {
+    options_at(out, search, now())
+}
+
+fn options_at(out: &Path, search: bool, now: DateTime<Utc>) -> BuildOptions<'static> {
     BuildOptions {
         out: out.to_owned(),
-        now: now(),
+        now,
         force: false,
         search,
         progress: None,
@@ -336,6 +340,108 @@ fn rebuilds_after_each_change_give_the_bytes_of_a_full_build() {
     }
     build_into(full.path(), &offers);
     assert_eq!(files(incremental.path()), files(full.path()));
+}
+
+#[test]
+fn a_running_site_after_each_change_gives_the_bytes_of_a_full_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let (running, full) = (dir.path().join("running"), dir.path().join("full"));
+    let site = fixture_site();
+    let mut offers = fixture_offers();
+    let extra = demo_offers(65, 42, now()).unwrap();
+    let (mut live, first) =
+        LiveSite::build(&site, offers.clone(), &options(&running, true)).unwrap();
+    let listed = |offers: &[Offer]| offers.iter().position(|o| o.is_listed(now())).unwrap();
+    let commune = |offers: &[Offer]| {
+        // An offer alone in its commune: moving it away removes that listing.
+        let mut counts = BTreeMap::new();
+        for offer in offers.iter().filter(|o| o.is_listed(now())) {
+            *counts.entry(offer.commune.clone()).or_insert(0) += 1;
+        }
+        offers
+            .iter()
+            .position(|o| o.is_listed(now()) && o.commune.is_some() && counts[&o.commune] == 1)
+            .unwrap()
+    };
+    // Each step changes the offers and says which one.
+    type Step<'s> = Box<dyn Fn(&mut Vec<Offer>) -> offers::Ulid + 's>;
+    let steps: Vec<Step<'_>> = vec![
+        Box::new(|offers| {
+            offers.push(extra[64].clone());
+            extra[64].id
+        }), // create
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers[i].title = "Un titre modifié par son auteur".into(); // edit
+            offers[i].id
+        }),
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers[i].status = offers::Status::Filled; // mark as filled
+            offers[i].id
+        }),
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers[i].domain = "transport".into(); // move to another domain
+            offers[i].id
+        }),
+        Box::new(|offers| {
+            let i = commune(offers);
+            offers[i].commune = Some("29212".into()); // move to Brest
+            offers[i].id
+        }),
+        Box::new(|offers| {
+            let i = listed(offers);
+            offers.remove(i).id // erase
+        }),
+    ];
+    let mut when = now();
+    let same_as_a_full_build = |site: &Site, offers: &[Offer], when| {
+        let _ = std::fs::remove_dir_all(&full);
+        let whole = generator::build(site, offers, &options_at(&full, true, when)).unwrap();
+        assert_eq!(files(&running), files(&full));
+        assert_eq!(
+            read(&running, ".manifest.json"),
+            read(&full, ".manifest.json")
+        );
+        whole
+    };
+    for step in steps {
+        let id = step(&mut offers);
+        let change = (id, offers.iter().find(|o| o.id == id).cloned());
+        let pages_written = std::sync::atomic::AtomicBool::new(false);
+        let report = live
+            .update(
+                &site,
+                vec![change],
+                &options_at(&running, true, when),
+                || pages_written.store(true, std::sync::atomic::Ordering::SeqCst),
+            )
+            .unwrap();
+        assert!(pages_written.into_inner());
+        let whole = same_as_a_full_build(&site, &offers, when);
+        assert!(
+            report.written + report.unchanged < whole.written / 2,
+            "only what shows the change is drawn: {report}"
+        );
+    }
+    // A new config redraws everything, cards and open data records included.
+    let mut moved = fixture_site();
+    moved.config.base_url = "https://ailleurs.example".into();
+    let report = live
+        .update(&moved, Vec::new(), &options_at(&running, true, when), || {})
+        .unwrap();
+    let whole = same_as_a_full_build(&moved, &offers, when);
+    assert_eq!(report.written + report.unchanged, whole.written, "{report}");
+    assert!(report.offers > 50, "{report}");
+    // Time passes: offers expire, the pages of closed ones go.
+    when += chrono::Duration::days(200);
+    let report = live
+        .update(&moved, Vec::new(), &options_at(&running, true, when), || {})
+        .unwrap();
+    same_as_a_full_build(&moved, &offers, when);
+    assert!(report.removed > 50, "{report}");
+    assert!(first.written > 100, "{first}");
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
-use generator::{BuildOptions, BuildReport, Progress, Site};
+use generator::{Build, BuildOptions, BuildReport, LiveSite, Progress, Site};
+use offers::Offer;
 
 use super::Env;
 
@@ -73,6 +74,34 @@ pub async fn build_site(
     force: bool,
     search: bool,
 ) -> anyhow::Result<BuildReport> {
+    let finish = |build: Build, offers: Vec<Offer>| build.finish(&offers);
+    let (mut report, loaded) = stream_build(env, site, out, force, search, finish).await?;
+    report.phases.insert(0, ("load", loaded));
+    Ok(report)
+}
+
+/// `build_site`, keeping what the next builds of a running site need.
+pub async fn build_live(
+    env: &Env,
+    site: Arc<Site>,
+    out: &Path,
+) -> anyhow::Result<(LiveSite, BuildReport)> {
+    let ((live, mut report), loaded) =
+        stream_build(env, site, out, false, true, LiveSite::finish).await?;
+    report.phases.insert(0, ("load", loaded));
+    Ok((live, report))
+}
+
+/// Streams the offers into a build that `finish` ends; also says how long reading
+/// the offers took.
+async fn stream_build<T: Send + 'static>(
+    env: &Env,
+    site: Arc<Site>,
+    out: &Path,
+    force: bool,
+    search: bool,
+    finish: impl FnOnce(Build, Vec<Offer>) -> Result<T, generator::BuildError> + Send + 'static,
+) -> anyhow::Result<(T, Duration)> {
     let start = Instant::now();
     let (sender, mut pages) = tokio::sync::mpsc::channel(8);
     let (read_sender, read) = tokio::sync::oneshot::channel();
@@ -85,7 +114,7 @@ pub async fn build_site(
     let ticker = tokio::spawn(report_progress(Arc::clone(&progress)));
     let out = out.to_owned();
     let worker_progress = Arc::clone(&progress);
-    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<BuildReport> {
+    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<(T, Duration)> {
         let options = BuildOptions {
             out,
             now: Utc::now(),
@@ -93,7 +122,7 @@ pub async fn build_site(
             search,
             progress: Some(&worker_progress),
         };
-        let build = generator::Build::start(&site, &options);
+        let build = Build::start(&site, &options);
         let mut offers = Vec::new();
         while let Some(page) = pages.blocking_recv() {
             build.draw_offer_pages(&page)?;
@@ -105,9 +134,7 @@ pub async fn build_site(
             .context("la lecture des annonces s'est arrêtée")?;
         read.context("lecture des annonces impossible")?;
         offers.sort_unstable_by_key(|offer| offer.id); // pages arrive in any order
-        let mut report = build.finish(&offers)?;
-        report.phases.insert(0, ("load", loaded));
-        Ok(report)
+        Ok((finish(build, offers)?, loaded))
     })
     .await;
     ticker.abort();

@@ -3,16 +3,18 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 
 use anyhow::Context;
+use chrono::Utc;
 use functions::mailer::{DEFAULT_MAIL_URL, Mailbox, Mailer};
 use functions::tokens::Secret;
 use functions::{AppState, Rebuild, SiteHandle};
+use generator::{BuildOptions, BuildReport, LiveSite};
 
 use super::Env;
-use super::build::{build_site, load_site, summary};
+use super::build::{build_live, load_site, summary};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,12 +38,15 @@ pub struct Args {
 }
 
 /// Rebuilds the site after changes: requests that arrive together are served by
-/// one build (debounced), and each caller returns once a build that includes its
-/// change has finished.
+/// one build (debounced), and each caller returns once the pages of a build that
+/// includes its change are written. The site stays in memory between builds
+/// (`LiveSite`): a build reads only the offers the store's change feed names and
+/// redraws only the pages that show them.
 struct SiteRebuild {
     env: Env,
     site: SiteHandle,
     out: PathBuf,
+    live: std::sync::Mutex<LiveSite>,
     requested: AtomicU64,
     completed: tokio::sync::watch::Sender<u64>,
     wake: tokio::sync::Notify,
@@ -51,30 +56,80 @@ struct SiteRebuild {
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl SiteRebuild {
-    fn start(env: Env, site: SiteHandle, out: PathBuf) -> Arc<SiteRebuild> {
+    /// `cursor`: the change feed's position before `live` was built.
+    fn start(
+        env: Env,
+        site: SiteHandle,
+        out: PathBuf,
+        live: LiveSite,
+        cursor: u64,
+    ) -> Arc<SiteRebuild> {
         let rebuild = Arc::new(SiteRebuild {
             env,
             site,
             out,
+            live: std::sync::Mutex::new(live),
             requested: AtomicU64::new(0),
             completed: tokio::sync::watch::Sender::new(0),
             wake: tokio::sync::Notify::new(),
         });
-        tokio::spawn(Arc::clone(&rebuild).run());
+        tokio::spawn(Arc::clone(&rebuild).run(cursor));
         rebuild
     }
 
-    async fn run(self: Arc<Self>) {
+    async fn run(self: Arc<Self>, mut cursor: u64) {
         loop {
             self.wake.notified().await;
             tokio::time::sleep(DEBOUNCE).await;
             let target = self.requested.load(Ordering::SeqCst);
-            match build_site(&self.env, self.site.get(), &self.out, false, true).await {
-                Ok(report) => tracing::info!("{}", summary(&report)),
+            match self.update(&mut cursor, target).await {
+                Ok((report, pages)) => tracing::info!(
+                    "{} ; pages en ligne en {} ms",
+                    summary(&report),
+                    pages.as_millis()
+                ),
                 Err(error) => tracing::error!("reconstruction impossible : {error:#}"),
             }
             self.completed.send_replace(target);
         }
+    }
+
+    /// Reads what changed after `cursor` and redraws what shows it; callers waiting
+    /// for `target` are released as soon as the pages are written, and the time
+    /// that took is returned with the report.
+    async fn update(
+        self: &Arc<Self>,
+        cursor: &mut u64,
+        target: u64,
+    ) -> anyhow::Result<(BuildReport, std::time::Duration)> {
+        let started = std::time::Instant::now();
+        let store = &self.env.store;
+        let changes = store.changes_since(*cursor).await?;
+        let mut stored = Vec::with_capacity(changes.ids.len());
+        for id in &changes.ids {
+            stored.push((*id, store.get(*id).await?));
+        }
+        let (rebuild, site) = (Arc::clone(self), self.site.get());
+        let report = tokio::task::spawn_blocking(move || {
+            let options = BuildOptions {
+                out: rebuild.out.clone(),
+                now: Utc::now(),
+                force: false,
+                search: true,
+                progress: None,
+            };
+            // A build that panicked left its memory empty: the next redraws everything.
+            let mut live = rebuild.live.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut pages = std::time::Duration::ZERO;
+            let report = live.update(&site, stored, &options, || {
+                pages = started.elapsed();
+                rebuild.completed.send_replace(target);
+            })?;
+            Ok::<_, generator::BuildError>((report, pages))
+        })
+        .await??;
+        *cursor = changes.cursor;
+        Ok(report)
     }
 }
 
@@ -135,7 +190,9 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .base_url
         .unwrap_or_else(|| format!("http://{}", args.bind));
     let site = SiteHandle::new(load_site(env, Some(&base_url))?);
-    let report = build_site(env, site.get(), &args.out, false, true).await?;
+    // Changes made while the offers are read are read again after: harmless.
+    let cursor = env.store.changes_since(0).await?.cursor;
+    let (live, report) = build_live(env, site.get(), &args.out).await?;
     eprintln!("{}", summary(&report));
     let config = site.get().config.clone();
     let from: Mailbox = config
@@ -144,7 +201,7 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("mail_from invalide : {}", config.mail_from))?;
     let mailer =
         Mailer::from_url(&args.mail, from).with_context(|| format!("--mail {}", args.mail))?;
-    let rebuild = SiteRebuild::start(env.clone(), site.clone(), args.out.clone());
+    let rebuild = SiteRebuild::start(env.clone(), site.clone(), args.out.clone(), live, cursor);
     let _watcher = watch_site(env, &base_url, site.clone(), Arc::clone(&rebuild))?;
     let state = AppState {
         store: Arc::clone(&env.store),

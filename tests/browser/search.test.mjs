@@ -69,6 +69,16 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
     assert.deepEqual(errors, [], 'no script error');
     return results();
   }
+  // The index follows the pages a moment after a change (`entraide serve` answers
+  // once the pages are written): search again until it shows the change.
+  async function searchUntil(query, done) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const found = await search(query);
+      if (done(found) || Date.now() > deadline) return found;
+      await page.waitForTimeout(200);
+    }
+  }
 
   test('a query finds the newest offer by its title, and a first query stays small', async () => {
     const offers = await (await fetch(`${SITE_URL}/donnees/annonces.json`)).json();
@@ -160,7 +170,7 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       await page.waitForLoadState('load');
       assert.match(page.url(), /\/publier\/merci\//, await page.locator('main').innerText());
       await page.goto(linkInOutbox(`${SITE_URL}/api/offers/confirm?token=`));
-      const posted = await search(`q=${UNIQUE}`);
+      const posted = await searchUntil(`q=${UNIQUE}`, (found) => found.length > 0);
       assert.equal(posted.length, 1, JSON.stringify(posted));
       assert.match(posted[0].title, /ateliers de dégustation/);
       assert.match(posted[0].meta, /Ploudalmézeau \(29\)/);
@@ -169,14 +179,14 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       await page.fill('#title', `Jeune ${UNIQUE} propose des visites de brasseries`);
       await page.click('#form button[type="submit"]');
       await page.waitForURL(/fait=edit/);
-      const edited = await search(`q=${UNIQUE}`);
+      const edited = await searchUntil(`q=${UNIQUE}`, (found) => /visites/.test(found[0]?.title));
       assert.equal(edited.length, 1, JSON.stringify(edited));
       assert.match(edited[0].title, /visites de brasseries/);
 
       await page.goto(linkInOutbox(`${SITE_URL}/api/offers/manage?token=`));
       await page.click('form:has(input[name="action"][value="delete"]) button');
       await page.waitForLoadState('load');
-      assert.deepEqual(await search(`q=${UNIQUE}`), []);
+      assert.deepEqual(await searchUntil(`q=${UNIQUE}`, (found) => found.length === 0), []);
       assert.match(await status().textContent(), /^Aucune annonce( publiée depuis le .*)? ne correspond à cette recherche\.$/);
     });
 });

@@ -1,0 +1,196 @@
+//! A running site (`entraide serve`): the offers, each one's hash and drawings and
+//! the last manifest stay in memory between builds, so that after a change only the
+//! pages that show the changed offers are planned and drawn.
+
+use chrono::{DateTime, Utc};
+use offers::communes::geography;
+use offers::{Offer, Status, Ulid};
+
+use crate::build::{Build, Memory};
+use crate::jobs::Scope;
+use crate::manifest::Manifest;
+use crate::{BuildError, BuildOptions, BuildReport, Site, urls};
+
+pub struct LiveSite {
+    /// Every stored offer, sorted by id (what a full build is given).
+    offers: Vec<Offer>,
+    memory: Memory,
+    /// The clock of the last build: what offers looked like to it.
+    built_at: DateTime<Utc>,
+}
+
+/// A change the store reported: an offer's new state, or its erasure.
+pub type Change = (Ulid, Option<Offer>);
+
+/// Pages that always depend on every listed offer (counts, newest offers).
+const SHARED: [&str; 8] = [
+    "/",
+    "/annonces/",
+    "/domaines/",
+    "/departements/",
+    "/regions/",
+    "/sitemap.xml",
+    "/donnees/annonces.json",
+    "/donnees/annonces.csv",
+];
+
+impl LiveSite {
+    /// A full build of `offers` (any order) that keeps what the next ones need.
+    pub fn build(
+        site: &Site,
+        mut offers: Vec<Offer>,
+        options: &BuildOptions,
+    ) -> Result<(LiveSite, BuildReport), BuildError> {
+        offers.sort_unstable_by_key(|offer| offer.id);
+        let build = Build::start(site, options).keeping_records();
+        LiveSite::finish(build, offers)
+    }
+
+    /// Ends a full build started by the caller (e.g. drawing offer pages while the
+    /// offers were read), keeping what the next builds need.
+    pub fn finish(
+        build: Build,
+        mut offers: Vec<Offer>,
+    ) -> Result<(LiveSite, BuildReport), BuildError> {
+        offers.sort_unstable_by_key(|offer| offer.id);
+        let now = build.now();
+        let (report, memory) = build.keeping_records().finish_with_memory(&offers)?;
+        let live = LiveSite {
+            offers,
+            memory,
+            built_at: now,
+        };
+        Ok((live, report))
+    }
+
+    /// Applies the store's changes and redraws the pages that show the changed
+    /// offers, or those whose offers the clock changed (expired, closed long ago).
+    /// Everything is redrawn after a change of config, content or theme.
+    /// `pages_written` is called once the pages are (the exports, the search index
+    /// and the manifest follow).
+    pub fn update(
+        &mut self,
+        site: &Site,
+        changes: Vec<Change>,
+        options: &BuildOptions,
+        pages_written: impl FnOnce() + Send + Sync,
+    ) -> Result<BuildReport, BuildError> {
+        let keep_days = site.config.keep_closed_days;
+        let (before, now) = (self.built_at, options.now);
+        let mut scope = Scope::default();
+        for offer in &self.offers {
+            if Looks::at(offer, before, keep_days) != Looks::at(offer, now, keep_days) {
+                touch(&mut scope, offer, before, keep_days);
+                touch(&mut scope, offer, now, keep_days);
+                self.memory.known.remove(&offer.id);
+            }
+        }
+        for (id, stored) in changes {
+            let position = self.offers.binary_search_by_key(&id, |offer| offer.id);
+            if let Ok(index) = position {
+                touch(&mut scope, &self.offers[index], before, keep_days);
+            }
+            if let Some(offer) = &stored {
+                touch(&mut scope, offer, now, keep_days);
+            }
+            self.memory.known.remove(&id);
+            match (position, stored) {
+                (Ok(index), Some(offer)) => self.offers[index] = offer,
+                (Ok(index), None) => {
+                    self.offers.remove(index);
+                }
+                (Err(index), Some(offer)) => self.offers.insert(index, offer),
+                (Err(_), None) => {}
+            }
+        }
+        for url in SHARED {
+            scope.insert(url);
+        }
+        if options.search {
+            scope.insert(&format!("/{}/", crate::search::SEARCH_DIR));
+        }
+        let everything = options.force || site.fingerprint() != self.memory.fingerprint;
+        if everything {
+            // Cards and records were drawn with the old config or theme.
+            self.memory.known.clear();
+        }
+        let scope = (!everything).then_some(scope);
+        let memory = std::mem::replace(&mut self.memory, Memory::forgotten());
+        let build = Build::resume(site, options, memory, scope).on_pages_written(pages_written);
+        match build.finish_with_memory(&self.offers) {
+            Ok((report, memory)) => {
+                self.memory = memory;
+                self.built_at = now;
+                Ok(report)
+            }
+            Err(error) => {
+                // The next build redraws everything, from the manifest on disk.
+                self.memory = Memory::on_disk(&options.out);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// What visitors see of an offer at a moment, besides its fields.
+#[derive(PartialEq, Eq)]
+struct Looks {
+    public: bool,
+    listed: bool,
+    status: Status,
+}
+
+impl Looks {
+    fn at(offer: &Offer, now: DateTime<Utc>, keep_days: i64) -> Looks {
+        Looks {
+            public: offer.is_public(now, keep_days),
+            listed: offer.is_listed(now),
+            status: offer.visible_status(now),
+        }
+    }
+}
+
+/// Adds to `scope` the pages that show `offer` as it was or is at `now`: its own
+/// page and the listings it is in (those `crate::jobs::plan` groups it into).
+fn touch(scope: &mut Scope, offer: &Offer, now: DateTime<Utc>, keep_days: i64) {
+    if !offer.is_public(now, keep_days) {
+        return;
+    }
+    scope.insert(&urls::offer(offer.id));
+    if !offer.is_listed(now) {
+        return;
+    }
+    let geo = geography();
+    scope.insert(&urls::domain(&offer.domain));
+    if let Some(department) = offer
+        .department_code()
+        .and_then(|code| geo.department(code))
+    {
+        scope.insert(&urls::department(department));
+        scope.insert(&urls::domain_department(&offer.domain, department));
+        if let Some(region) = geo.region(department.region) {
+            scope.insert(&urls::region(region));
+        }
+    }
+    if let Some(commune) = offer.commune.as_deref().and_then(|code| geo.commune(code)) {
+        scope.insert(&urls::commune(commune));
+    }
+}
+
+impl Memory {
+    /// What a build knows from the manifest in `out` alone: it redraws everything.
+    fn on_disk(out: &std::path::Path) -> Memory {
+        Memory {
+            manifest: Manifest::load(out).files.into_iter().collect(),
+            ..Memory::forgotten()
+        }
+    }
+
+    fn forgotten() -> Memory {
+        Memory {
+            manifest: Default::default(),
+            known: Default::default(),
+            fingerprint: blake3::Hash::from_bytes([0; 32]),
+        }
+    }
+}
