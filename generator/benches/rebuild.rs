@@ -1,5 +1,6 @@
 //! One changed offer among N, redrawn by a running site (what `entraide serve` does
-//! after each change): `cargo bench -p generator --bench rebuild -- [N] [OUT]`.
+//! after each change): `cargo bench -p generator --bench rebuild -- [N] [OUT] [KIND]`
+//! (KIND: a word of one change's name, e.g. `filled`, to measure that one alone).
 //! Prints the full build, then the median of 5 runs for each kind of change: the
 //! time until the pages are written (what visitors and the poster wait for), the
 //! whole update (exports, search index and manifest follow) and the files written.
@@ -24,6 +25,7 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
     let count: usize = args.next().map_or(100_000, |a| a.parse().expect("N"));
     let out = PathBuf::from(args.next().unwrap_or_else(|| "bench/out/rebuild".into()));
+    let only = args.next().unwrap_or_default();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let site = Site::load(&root, &root.join("themes/default")).unwrap();
     let offers = demo_offers(count, 1, Utc::now()).unwrap();
@@ -61,7 +63,7 @@ fn main() {
             ..offer.clone()
         }),
     ];
-    for (name, change) in changes {
+    for (name, change) in changes.into_iter().filter(|(name, _)| name.contains(&only)) {
         let mut runs: Vec<(Duration, Duration, BuildReport)> = (0..RUNS)
             .map(|run| {
                 let changed = change(listed[(run * 7919 + 17) % listed.len()], run);

@@ -28,6 +28,8 @@ pub struct Drawn {
     /// would hold 150 MB of records at 100,000 offers for nothing).
     pub open_data_json: OnceLock<Vec<u8>>,
     pub open_data_csv: OnceLock<Vec<u8>>,
+    /// Where it is listed.
+    place: OnceLock<Place>,
 }
 
 /// An offer's hash and what was drawn from that version: what a build hands to
@@ -42,7 +44,9 @@ pub struct Prepared<'a> {
     pub hash: blake3::Hash,
     pub listed: bool,
     pub published: DateTime<Utc>,
-    view: OnceLock<OfferView>,
+    /// Boxed: most builds of a running site compute no view, and a build's
+    /// 100,000 `Prepared` stay small.
+    view: OnceLock<Box<OfferView>>,
     pub drawn: Arc<Drawn>,
 }
 
@@ -69,7 +73,7 @@ impl<'a> Prepared<'a> {
 
     pub fn view(&self, config: &SiteConfig, now: DateTime<Utc>) -> &OfferView {
         self.view
-            .get_or_init(|| OfferView::new(self.offer, config, now))
+            .get_or_init(|| Box::new(OfferView::new(self.offer, config, now)))
     }
 }
 
@@ -422,25 +426,26 @@ fn count_in<K: Ord>(groups: &BTreeMap<K, Vec<&Prepared>>, key: &K) -> usize {
     groups.get(key).map_or(0, Vec::len)
 }
 
-/// Where a listed offer is listed. Found once per build, in one pass on every
-/// core: each look-up reads the offer's fields, scattered in memory, and grouping
-/// then reads these small keys only.
-struct Place<'a> {
-    /// The domain's slug, if the site has that domain.
-    domain: Option<&'a str>,
+/// Where a listed offer is listed. Found once per version of an offer, in one
+/// pass on every core: each look-up reads the offer's fields, scattered in
+/// memory, and grouping then reads these small keys only.
+#[derive(Clone, Copy)]
+struct Place {
+    /// The domain's position in the site's list, if the site has that domain.
+    domain: Option<usize>,
     department: Option<&'static Department>,
     region: Option<&'static str>,
     commune: Option<&'static Commune>,
 }
 
-impl<'a> Place<'a> {
-    fn of(offer: &Offer, config: &'a SiteConfig) -> Place<'a> {
+impl Place {
+    fn of(offer: &Offer, config: &SiteConfig) -> Place {
         let geo = geography();
         let department = offer
             .department_code()
             .and_then(|code| geo.department(code));
         Place {
-            domain: config.domain(&offer.domain).map(|d| d.slug.as_str()),
+            domain: config.domains.iter().position(|d| d.slug == offer.domain),
             department,
             region: department
                 .and_then(|d| geo.region(d.region))
@@ -453,8 +458,8 @@ impl<'a> Place<'a> {
 /// Groups listed offers by a key of their place, keeping their order (newest first).
 fn group_by<'a, K: Ord>(
     listed: &[&'a Prepared<'a>],
-    places: &[Place<'a>],
-    key: impl Fn(&Place<'a>) -> Option<K>,
+    places: &[Place],
+    key: impl Fn(&Place) -> Option<K>,
 ) -> BTreeMap<K, Vec<&'a Prepared<'a>>> {
     let mut groups: BTreeMap<K, Vec<&'a Prepared<'a>>> = BTreeMap::new();
     for (prepared, place) in listed.iter().zip(places) {
@@ -491,14 +496,16 @@ pub fn plan<'a>(
 
     let places: Vec<Place> = listed
         .par_iter()
-        .map(|p| Place::of(p.offer, config))
+        .map(|p| *p.drawn.place.get_or_init(|| Place::of(p.offer, config)))
         .collect();
-    let by_domain = group_by(&listed, &places, |p| p.domain);
+    let slug = |index: usize| config.domains[index].slug.as_str();
+    let by_domain = group_by(&listed, &places, |p| p.domain.map(slug));
     let by_department = group_by(&listed, &places, |p| Some(p.department?.code));
     let by_region = group_by(&listed, &places, |p| p.region);
     let by_commune = group_by(&listed, &places, |p| Some(p.commune?.insee));
-    let by_domain_department =
-        group_by(&listed, &places, |p| Some((p.domain?, p.department?.code)));
+    let by_domain_department = group_by(&listed, &places, |p| {
+        Some((slug(p.domain?), p.department?.code))
+    });
     let department_link = |d: &offers::communes::Department| {
         counted_link(
             &format!("{} ({})", d.name, d.code),

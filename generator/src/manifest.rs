@@ -51,7 +51,9 @@ impl Manifest {
         let mut sorted: Vec<(&String, &Entry)> = files.iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let manifest = SortedFiles { files: sorted };
-        let bytes = serde_json::to_vec(&manifest).map_err(|e| BuildError::Render {
+        // About 210 bytes an entry: one allocation instead of a growing buffer.
+        let mut bytes = Vec::with_capacity(files.len() * 256);
+        serde_json::to_writer(&mut bytes, &manifest).map_err(|e| BuildError::Render {
             path: MANIFEST_FILE.into(),
             message: e.to_string(),
         })?;
