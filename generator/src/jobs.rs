@@ -30,6 +30,8 @@ pub struct Drawn {
     pub open_data_csv: OnceLock<Vec<u8>>,
     /// Where it is listed.
     place: OnceLock<Place>,
+    /// Its URL and last change date, for the sitemap.
+    sitemap: OnceLock<(String, String)>,
 }
 
 /// An offer's hash and what was drawn from that version: what a build hands to
@@ -158,7 +160,7 @@ pub struct Job<'a> {
     pub path: String,
     pub output: Output,
     /// The page's own small context.
-    pub meta: Meta,
+    pub meta: Meta<'a>,
     pub offers: Vec<&'a Prepared<'a>>,
 }
 
@@ -185,34 +187,47 @@ pub struct ListingInfo {
 
 /// A job's own context. Listing pages keep only a shared summary and their page
 /// number: their context is built only if the page has to be drawn.
-pub enum Meta {
+pub enum Meta<'a> {
     Value(Value),
     ListingPage(Arc<ListingInfo>, usize),
+    /// A sitemap's URLs (160,000 at 100,000 offers: no JSON made of them).
+    Sitemap(Vec<SitemapUrl<'a>>),
 }
 
-impl From<Value> for Meta {
+impl From<Value> for Meta<'_> {
     fn from(value: Value) -> Self {
         Meta::Value(value)
     }
 }
 
-impl Meta {
+impl Meta<'_> {
     /// Feeds the context into the job's input hash.
     pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
         match self {
             Meta::Value(value) => {
-                hasher.update(&serde_json::to_vec(value).unwrap_or_default());
+                // Straight into the hasher: a sitemap part is megabytes of JSON.
+                let _ = serde_json::to_writer(hasher, value);
             }
             Meta::ListingPage(info, number) => {
                 hasher.update(info.hash.as_bytes());
                 hasher.update(&number.to_le_bytes());
             }
+            Meta::Sitemap(urls) => {
+                for url in urls {
+                    hasher.update(url.url.as_bytes());
+                    hasher.update(b"\0");
+                    hasher.update(url.lastmod.unwrap_or_default().as_bytes());
+                    hasher.update(b"\0");
+                }
+            }
         }
     }
 
+    /// The context a template gets (a sitemap is drawn without one).
     pub fn value(&self) -> Cow<'_, Value> {
         match self {
             Meta::Value(value) => Cow::Borrowed(value),
+            Meta::Sitemap(_) => Cow::Owned(Value::Null),
             Meta::ListingPage(info, number) => {
                 let number = *number;
                 let url = urls::page(&info.url, number);
@@ -243,9 +258,9 @@ impl Meta {
 }
 
 /// What one URL shows in the sitemap.
-struct SitemapUrl {
-    url: String,
-    lastmod: Option<String>,
+pub struct SitemapUrl<'a> {
+    pub url: Cow<'a, str>,
+    pub lastmod: Option<&'a str>,
 }
 
 pub const SITEMAP_LIMIT: usize = 50_000;
@@ -256,7 +271,7 @@ struct Planner<'a> {
     /// `None`: every file.
     scope: Option<&'a Scope>,
     jobs: Vec<Job<'a>>,
-    sitemap: Vec<SitemapUrl>,
+    sitemap: Vec<SitemapUrl<'a>>,
 }
 
 fn crumb(label: &str, url: &str) -> Value {
@@ -325,7 +340,6 @@ impl<'a> Planner<'a> {
         template: &'static str,
         meta: Value,
         offers: Vec<&'a Prepared<'a>>,
-        lastmod: Option<String>,
     ) {
         let indexed = !meta
             .pointer("/page/noindex")
@@ -333,8 +347,8 @@ impl<'a> Planner<'a> {
             .unwrap_or(false);
         if indexed {
             self.sitemap.push(SitemapUrl {
-                url: url.to_owned(),
-                lastmod,
+                url: url.to_owned().into(),
+                lastmod: None,
             });
         }
         if !self.wants(url) {
@@ -359,8 +373,10 @@ impl<'a> Planner<'a> {
         let page_size = self.config.page_size;
         let total_pages = offers.len().div_ceil(page_size).max(1);
         let pages = (1..=total_pages).map(|number| urls::page(&url, number));
-        self.sitemap
-            .extend(pages.map(|url| SitemapUrl { url, lastmod: None }));
+        self.sitemap.extend(pages.map(|url| SitemapUrl {
+            url: url.into(),
+            lastmod: None,
+        }));
         if !self.wants(&url) {
             return;
         }
@@ -456,18 +472,19 @@ impl Place {
 }
 
 /// Groups listed offers by a key of their place, keeping their order (newest first).
-fn group_by<'a, K: Ord>(
+fn group_by<'a, K: Ord + std::hash::Hash>(
     listed: &[&'a Prepared<'a>],
     places: &[Place],
     key: impl Fn(&Place) -> Option<K>,
 ) -> BTreeMap<K, Vec<&'a Prepared<'a>>> {
-    let mut groups: BTreeMap<K, Vec<&'a Prepared<'a>>> = BTreeMap::new();
+    // Hashed while filling (a look-up per offer), sorted once at the end.
+    let mut groups: rustc_hash::FxHashMap<K, Vec<&'a Prepared<'a>>> = Default::default();
     for (prepared, place) in listed.iter().zip(places) {
         if let Some(k) = key(place) {
             groups.entry(k).or_default().push(prepared);
         }
     }
-    groups
+    groups.into_iter().collect()
 }
 
 /// Every file of the site, or with a `scope` only the files it names, the sitemap
@@ -499,13 +516,31 @@ pub fn plan<'a>(
         .map(|p| *p.drawn.place.get_or_init(|| Place::of(p.offer, config)))
         .collect();
     let slug = |index: usize| config.domains[index].slug.as_str();
-    let by_domain = group_by(&listed, &places, |p| p.domain.map(slug));
-    let by_department = group_by(&listed, &places, |p| Some(p.department?.code));
-    let by_region = group_by(&listed, &places, |p| p.region);
-    let by_commune = group_by(&listed, &places, |p| Some(p.commune?.insee));
-    let by_domain_department = group_by(&listed, &places, |p| {
-        Some((slug(p.domain?), p.department?.code))
-    });
+    // The groups, on both cores.
+    let (
+        (by_domain, by_department, by_commune),
+        (by_region, by_domain_department, communes_by_department),
+    ) = rayon::join(
+        || {
+            (
+                group_by(&listed, &places, |p| p.domain.map(slug)),
+                group_by(&listed, &places, |p| Some(p.department?.code)),
+                group_by(&listed, &places, |p| Some(p.commune?.insee)),
+            )
+        },
+        || {
+            (
+                group_by(&listed, &places, |p| p.region),
+                group_by(&listed, &places, |p| {
+                    Some((slug(p.domain?), p.department?.code))
+                }),
+                group_by(&listed, &places, |p| {
+                    let commune = p.commune?;
+                    Some((commune.department, commune.slug.as_str()))
+                }),
+            )
+        },
+    );
     let department_link = |d: &offers::communes::Department| {
         counted_link(
             &format!("{} ({})", d.name, d.code),
@@ -540,7 +575,6 @@ pub fn plan<'a>(
         "home.html",
         home,
         listed.iter().take(HOME_LATEST).copied().collect(),
-        None,
     );
 
     // Every listing
@@ -567,7 +601,7 @@ pub fn plan<'a>(
         "page": page_meta("Les domaines", "Toutes les annonces d'entraide, domaine par domaine.", "/domaines/", vec![home_crumb()], false),
         "heading": "Les domaines", "groups": [{ "heading": "", "items": domain_index }],
     });
-    planner.html("/domaines/", "index.html", meta, Vec::new(), None);
+    planner.html("/domaines/", "index.html", meta, Vec::new());
     for domain in &config.domains {
         let members = by_domain
             .get(domain.slug.as_str())
@@ -639,7 +673,7 @@ pub fn plan<'a>(
         "page": page_meta("Les départements", "Les annonces d'entraide de chaque département, région par région.", "/departements/", vec![home_crumb()], false),
         "heading": "Les départements", "groups": region_groups,
     });
-    planner.html("/departements/", "index.html", meta, Vec::new(), None);
+    planner.html("/departements/", "index.html", meta, Vec::new());
     let regions: Vec<Value> = geo
         .regions()
         .iter()
@@ -649,7 +683,7 @@ pub fn plan<'a>(
         "page": page_meta("Les régions", "Les annonces d'entraide de chaque région.", "/regions/", vec![home_crumb()], false),
         "heading": "Les régions", "groups": [{ "heading": "", "items": regions }],
     });
-    planner.html("/regions/", "index.html", meta, Vec::new(), None);
+    planner.html("/regions/", "index.html", meta, Vec::new());
 
     for region in geo.regions() {
         let members = by_region
@@ -664,10 +698,6 @@ pub fn plan<'a>(
             links: vec![("Par département".into(), departments_of(region))],
         });
     }
-    let communes_by_department = group_by(&listed, &places, |p| {
-        let commune = p.commune?;
-        Some((commune.department, commune.slug.as_str()))
-    });
     for department in geo.departments() {
         let members = by_department
             .get(department.code)
@@ -744,9 +774,17 @@ pub fn plan<'a>(
     // One page per public offer
     for prepared in prepared {
         if prepared.listed {
-            let url = urls::offer(prepared.offer.id);
-            let lastmod = Some(prepared.offer.updated.date_naive().to_string());
-            planner.sitemap.push(SitemapUrl { url, lastmod });
+            let (url, lastmod) = prepared.drawn.sitemap.get_or_init(|| {
+                let offer = prepared.offer;
+                (
+                    urls::offer(offer.id),
+                    offer.updated.date_naive().to_string(),
+                )
+            });
+            planner.sitemap.push(SitemapUrl {
+                url: url.as_str().into(),
+                lastmod: Some(lastmod),
+            });
         }
         if planner.scope.is_none() || planner.wants(&urls::offer(prepared.offer.id)) {
             planner.jobs.push(offer_page(prepared));
@@ -754,25 +792,24 @@ pub fn plan<'a>(
     }
 
     // Fixed pages
-    planner.html("/publier/", "publish.html", publish, Vec::new(), None);
+    planner.html("/publier/", "publish.html", publish, Vec::new());
     planner.html(
         "/recherche/",
         "search.html",
         search_context(config),
         Vec::new(),
-        None,
     );
     for (url, context) in [
         ("/publier/merci/", crate::forms::sent_context()),
         ("/contact/merci/", crate::forms::contact_sent_context()),
         ("/signalement/merci/", crate::forms::report_sent_context()),
     ] {
-        planner.html(url, "message.html", context, Vec::new(), None);
+        planner.html(url, "message.html", context, Vec::new());
     }
     for page in pages {
         let url = format!("/{}/", page.slug);
         let meta = json!({ "page": page_meta(&page.title, &page.description, &url, vec![home_crumb()], false), "content": page.html });
-        planner.html(&url, "page.html", meta, Vec::new(), None);
+        planner.html(&url, "page.html", meta, Vec::new());
     }
     let not_found = json!({ "page": page_meta("Page introuvable", "Cette page n'existe pas ou plus.", "/404.html", vec![home_crumb()], true) });
     planner.push_fixed(Job {
@@ -818,7 +855,7 @@ pub fn plan<'a>(
         });
     }
     let sitemap = std::mem::take(&mut planner.sitemap);
-    planner.jobs.extend(sitemap_jobs(&sitemap));
+    planner.jobs.extend(sitemap_jobs(sitemap));
     planner.jobs
 }
 
@@ -889,34 +926,32 @@ pub fn offer_page<'a>(prepared: &'a Prepared<'a>) -> Job<'a> {
 }
 
 /// `sitemap.xml`, or past the protocol's 50,000 URLs an index of `sitemap-N.xml` parts.
-fn sitemap_jobs<'a>(urls: &[SitemapUrl]) -> Vec<Job<'a>> {
-    let entries =
-        |urls: &[SitemapUrl]| -> Value { urls.iter().map(|u| json!([u.url, u.lastmod])).collect() };
+fn sitemap_jobs(mut urls: Vec<SitemapUrl<'_>>) -> Vec<Job<'_>> {
     let job = |path: String, output, meta| Job {
         path,
         output,
-        meta: Meta::Value(meta),
+        meta,
         offers: Vec::new(),
     };
     if urls.len() <= SITEMAP_LIMIT {
-        return vec![job("sitemap.xml".into(), Output::Sitemap, entries(urls))];
+        return vec![job(
+            "sitemap.xml".into(),
+            Output::Sitemap,
+            Meta::Sitemap(urls),
+        )];
     }
-    let mut jobs: Vec<Job> = urls
-        .chunks(SITEMAP_LIMIT)
-        .enumerate()
-        .map(|(index, part)| {
-            job(
-                format!("sitemap-{}.xml", index + 1),
-                Output::Sitemap,
-                entries(part),
-            )
-        })
-        .collect();
+    let mut jobs = Vec::new();
+    while !urls.is_empty() {
+        let rest = urls.split_off(urls.len().min(SITEMAP_LIMIT));
+        let path = format!("sitemap-{}.xml", jobs.len() + 1);
+        jobs.push(job(path, Output::Sitemap, Meta::Sitemap(urls)));
+        urls = rest;
+    }
     let names: Vec<String> = jobs.iter().map(|j| j.path.clone()).collect();
     jobs.push(job(
         "sitemap.xml".into(),
         Output::SitemapIndex,
-        json!(names),
+        Meta::Value(json!(names)),
     ));
     jobs
 }
@@ -927,13 +962,19 @@ mod tests {
 
     #[test]
     fn big_sitemaps_become_an_index_of_parts() {
-        let urls: Vec<SitemapUrl> = (0..120_001)
-            .map(|n| SitemapUrl {
-                url: format!("/annonces/{n}/"),
-                lastmod: None,
-            })
-            .collect();
-        let jobs = sitemap_jobs(&urls);
+        let urls = |count| -> Vec<SitemapUrl> {
+            (0..count)
+                .map(|n| SitemapUrl {
+                    url: format!("/annonces/{n}/").into(),
+                    lastmod: None,
+                })
+                .collect()
+        };
+        let jobs = sitemap_jobs(urls(120_001));
+        let length = |job: &Job| match &job.meta {
+            Meta::Sitemap(urls) => urls.len(),
+            _ => 0,
+        };
         let paths: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
         assert_eq!(
             paths,
@@ -944,13 +985,10 @@ mod tests {
                 "sitemap.xml"
             ]
         );
-        assert_eq!(
-            jobs[0].meta.value().as_array().map(Vec::len),
-            Some(SITEMAP_LIMIT)
-        );
-        assert_eq!(jobs[2].meta.value().as_array().map(Vec::len), Some(20_001));
+        assert_eq!(length(&jobs[0]), SITEMAP_LIMIT);
+        assert_eq!(length(&jobs[2]), 20_001);
         assert_eq!(jobs[3].output, Output::SitemapIndex);
-        let small = sitemap_jobs(&urls[..10]);
+        let small = sitemap_jobs(urls(10));
         assert_eq!(small.len(), 1);
         assert_eq!(small[0].output, Output::Sitemap);
     }

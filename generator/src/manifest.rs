@@ -62,14 +62,21 @@ impl Manifest {
 }
 
 /// Writes through a temporary file and a rename, so that a crash never leaves a
-/// half-written file behind.
+/// half-written file behind. The folder is created only if missing (most writes
+/// replace a file whose folder exists: no system call spent checking).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, e))?;
-    }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| BuildError::io(&tmp, e))?;
+    let written = match std::fs::write(&tmp, bytes) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, e))?;
+            }
+            std::fs::write(&tmp, bytes)
+        }
+        result => result,
+    };
+    written.map_err(|e| BuildError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| BuildError::io(path, e))
 }

@@ -13,7 +13,7 @@ use tera::Context;
 
 use crate::BuildError;
 use crate::config::SiteConfig;
-use crate::jobs::{Job, Output, Prepared};
+use crate::jobs::{Job, Meta, Output, Prepared, SitemapUrl};
 use crate::view::OfferView;
 
 /// The part of the config every page needs (the whole config would be copied into
@@ -78,7 +78,10 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
             page("offer.html", context, env)
         }
         Output::Feed => feed(job, env).map_err(failed),
-        Output::Sitemap => Ok(sitemap(&job.meta.value(), &env.config.base_url).into_bytes()),
+        Output::Sitemap => match &job.meta {
+            Meta::Sitemap(urls) => Ok(sitemap(urls, &env.config.base_url).into_bytes()),
+            _ => Err(failed("a sitemap without URLs".into())),
+        },
         Output::SitemapIndex => {
             Ok(sitemap_index(&job.meta.value(), &env.config.base_url).into_bytes())
         }
@@ -174,14 +177,17 @@ fn xml_escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn sitemap(entries: &Value, base_url: &str) -> String {
+fn sitemap(urls: &[SitemapUrl], base_url: &str) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for entry in entries.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let url = entry.get(0).and_then(Value::as_str).unwrap_or_default();
-        xml.push_str(&format!("<url><loc>{}{}</loc>", base_url, xml_escape(url)));
-        if let Some(lastmod) = entry.get(1).and_then(Value::as_str) {
+    for entry in urls {
+        xml.push_str(&format!(
+            "<url><loc>{}{}</loc>",
+            base_url,
+            xml_escape(&entry.url)
+        ));
+        if let Some(lastmod) = entry.lastmod {
             xml.push_str(&format!("<lastmod>{lastmod}</lastmod>"));
         }
         xml.push_str("</url>\n");
