@@ -12,7 +12,16 @@ use crate::french;
 use crate::urls;
 
 /// Timestamps in feeds, JSON-LD and open data: `2026-11-24T10:00:00Z`.
-pub const ISO_SECONDS: &str = "%Y-%m-%dT%H:%M:%SZ";
+/// `2026-11-24T08:30:00Z`, written without parsing a format string (a build writes
+/// four such dates per offer).
+pub fn iso_seconds(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `2026-11-24`.
+pub fn iso_date(time: DateTime<Utc>) -> String {
+    time.date_naive().to_string()
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -162,10 +171,10 @@ impl OfferView {
             start: offer.start.map(french::date),
             end: offer.end.map(french::date),
             published: french::date(published.date_naive()),
-            published_iso: published.format(ISO_SECONDS).to_string(),
-            updated_iso: offer.updated.format(ISO_SECONDS).to_string(),
+            published_iso: iso_seconds(published),
+            updated_iso: iso_seconds(offer.updated),
             expires: french::date(offer.expires.date_naive()),
-            expires_iso: offer.expires.format("%Y-%m-%d").to_string(),
+            expires_iso: iso_date(offer.expires),
             description_html: render_description(&offer.description),
             summary: summary(&offer.description, 180),
             skills: offer.skills.clone(),
