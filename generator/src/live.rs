@@ -115,6 +115,10 @@ impl LiveSite {
             self.memory.known.clear();
         }
         let scope = (!everything).then_some(scope);
+        if self.memory.is_forgotten() {
+            // The last build panicked half-way: start again from the disk.
+            self.memory = Memory::on_disk(&options.out);
+        }
         let memory = std::mem::replace(&mut self.memory, Memory::forgotten());
         let build = Build::resume(site, options, memory, scope).on_pages_written(pages_written);
         match build.finish_with_memory(&self.offers) {
@@ -186,11 +190,55 @@ impl Memory {
         }
     }
 
+    /// What a build leaves while it runs, and a panic mid-build leaves behind.
+    fn is_forgotten(&self) -> bool {
+        self.manifest.is_empty() && self.fingerprint == blake3::Hash::from_bytes([0; 32])
+    }
+
     fn forgotten() -> Memory {
         Memory {
             manifest: Default::default(),
             known: Default::default(),
             fingerprint: blake3::Hash::from_bytes([0; 32]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn after_a_build_that_panicked_the_next_one_starts_from_the_disk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let site =
+            Site::load(&root.join("tests/fixture"), &root.join("../themes/default")).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-24T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut offers = offers::demo::demo_offers(40, 7, now).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let options = |out: &Path| BuildOptions {
+            out: out.to_owned(),
+            now,
+            force: false,
+            search: true,
+            progress: None,
+        };
+        let running = dir.path().join("running");
+        let (mut live, _) = LiveSite::build(&site, offers.clone(), &options(&running)).unwrap();
+        // What a panic in the middle of a build leaves.
+        live.memory = Memory::forgotten();
+        let erased = offers.remove(offers.iter().position(|o| o.is_listed(now)).unwrap());
+        live.update(&site, vec![(erased.id, None)], &options(&running), || {})
+            .unwrap();
+        let full = dir.path().join("full");
+        crate::build(&site, &offers, &options(&full)).unwrap();
+        let manifest = |out: &Path| std::fs::read_to_string(out.join(".manifest.json")).unwrap();
+        assert_eq!(manifest(&running), manifest(&full));
+        let page = running.join(urls::file_of(&urls::offer(erased.id)));
+        assert!(!page.exists(), "{} should be gone", page.display());
     }
 }
