@@ -210,7 +210,7 @@ impl<'a> Build<'a> {
     }
 
     /// Keeps each offer's open data records for later builds of a running site.
-    pub fn keeping_records(mut self) -> Self {
+    pub(crate) fn keeping_records(mut self) -> Self {
         self.keep_records = true;
         self
     }

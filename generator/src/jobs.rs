@@ -446,7 +446,7 @@ fn count_in<K: Ord>(groups: &BTreeMap<K, Vec<&Prepared>>, key: &K) -> usize {
 /// pass on every core: each look-up reads the offer's fields, scattered in
 /// memory, and grouping then reads these small keys only.
 #[derive(Clone, Copy)]
-struct Place {
+pub(crate) struct Place {
     /// The domain's position in the site's list, if the site has that domain.
     domain: Option<usize>,
     department: Option<&'static Department>,
@@ -455,7 +455,7 @@ struct Place {
 }
 
 impl Place {
-    fn of(offer: &Offer, config: &SiteConfig) -> Place {
+    pub(crate) fn of(offer: &Offer, config: &SiteConfig) -> Place {
         let geo = geography();
         let department = offer
             .department_code()
@@ -468,6 +468,25 @@ impl Place {
                 .map(|r| r.code),
             commune: offer.commune.as_deref().and_then(|code| geo.commune(code)),
         }
+    }
+
+    /// The listings an offer of this place is in besides all offers: those `plan`
+    /// groups it into.
+    pub(crate) fn listings(&self, config: &SiteConfig) -> Vec<String> {
+        let domain = self.domain.map(|index| config.domains[index].slug.as_str());
+        let region = self.region.and_then(|code| geography().region(code));
+        [
+            domain.map(urls::domain),
+            self.department.map(urls::department),
+            domain
+                .zip(self.department)
+                .map(|(domain, department)| urls::domain_department(domain, department)),
+            region.map(urls::region),
+            self.commune.map(urls::commune),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -991,6 +1010,31 @@ mod tests {
         let small = sitemap_jobs(urls(10));
         assert_eq!(small.len(), 1);
         assert_eq!(small[0].output, Output::Sitemap);
+    }
+
+    #[test]
+    fn a_file_belongs_to_the_listing_or_page_that_draws_it() {
+        for (path, url) in [
+            ("index.html", ""),
+            ("annonces/index.html", "annonces/"),
+            ("annonces/page/3/index.html", "annonces/"),
+            ("annonces/atom.xml", "annonces/"),
+            (
+                "annonces/01KA2B3C4D5E6F7G8H9J0K1M2N/index.html",
+                "annonces/01KA2B3C4D5E6F7G8H9J0K1M2N/",
+            ),
+            ("villes/brest-29/page/12/index.html", "villes/brest-29/"),
+            ("villes/page-29/index.html", "villes/page-29/"),
+            ("sitemap-2.xml", "sitemap.xml"),
+            ("pagefind/b3/fragment/x.pf_fragment", "pagefind/"),
+            ("donnees/annonces.csv", "donnees/annonces.csv"),
+        ] {
+            assert_eq!(owner(path), url, "{path}");
+        }
+        let mut scope = Scope::default();
+        scope.insert("/villes/brest-29/");
+        assert!(scope.owns("villes/brest-29/page/2/index.html"));
+        assert!(!scope.owns("villes/brest-29-bis/index.html"));
     }
 
     #[test]

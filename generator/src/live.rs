@@ -3,18 +3,20 @@
 //! pages that show the changed offers are planned and drawn.
 
 use chrono::{DateTime, Utc};
-use offers::communes::geography;
 use offers::{Offer, Status, Ulid};
 
 use crate::build::{Build, Memory};
-use crate::jobs::Scope;
+use crate::config::SiteConfig;
+use crate::jobs::{Place, Scope};
 use crate::manifest::Manifest;
 use crate::{BuildError, BuildOptions, BuildReport, Site, urls};
 
 pub struct LiveSite {
     /// Every stored offer, sorted by id (what a full build is given).
     offers: Vec<Offer>,
-    memory: Memory,
+    /// What the last build left; `None` after a build that failed or panicked
+    /// half-way: the next one redraws everything against the manifest on disk.
+    memory: Option<Memory>,
     /// The clock of the last build: what offers looked like to it.
     built_at: DateTime<Utc>,
 }
@@ -38,12 +40,10 @@ impl LiveSite {
     /// A full build of `offers` (any order) that keeps what the next ones need.
     pub fn build(
         site: &Site,
-        mut offers: Vec<Offer>,
+        offers: Vec<Offer>,
         options: &BuildOptions,
     ) -> Result<(LiveSite, BuildReport), BuildError> {
-        offers.sort_unstable_by_key(|offer| offer.id);
-        let build = Build::start(site, options).keeping_records();
-        LiveSite::finish(build, offers)
+        LiveSite::finish(Build::start(site, options), offers)
     }
 
     /// Ends a full build started by the caller (e.g. drawing offer pages while the
@@ -57,7 +57,7 @@ impl LiveSite {
         let (report, memory) = build.keeping_records().finish_with_memory(&offers)?;
         let live = LiveSite {
             offers,
-            memory,
+            memory: Some(memory),
             built_at: now,
         };
         Ok((live, report))
@@ -75,25 +75,30 @@ impl LiveSite {
         options: &BuildOptions,
         pages_written: impl FnOnce() + Send + Sync,
     ) -> Result<BuildReport, BuildError> {
-        let keep_days = site.config.keep_closed_days;
+        let config = &site.config;
+        let keep_days = config.keep_closed_days;
         let (before, now) = (self.built_at, options.now);
+        let mut memory = match self.memory.take() {
+            Some(memory) => memory,
+            None => Memory::on_disk(&options.out),
+        };
         let mut scope = Scope::default();
         for offer in &self.offers {
             if Looks::at(offer, before, keep_days) != Looks::at(offer, now, keep_days) {
-                touch(&mut scope, offer, before, keep_days);
-                touch(&mut scope, offer, now, keep_days);
-                self.memory.known.remove(&offer.id);
+                touch(&mut scope, offer, before, config);
+                touch(&mut scope, offer, now, config);
+                memory.known.remove(&offer.id);
             }
         }
         for (id, stored) in changes {
             let position = self.offers.binary_search_by_key(&id, |offer| offer.id);
             if let Ok(index) = position {
-                touch(&mut scope, &self.offers[index], before, keep_days);
+                touch(&mut scope, &self.offers[index], before, config);
             }
             if let Some(offer) = &stored {
-                touch(&mut scope, offer, now, keep_days);
+                touch(&mut scope, offer, now, config);
             }
-            self.memory.known.remove(&id);
+            memory.known.remove(&id);
             match (position, stored) {
                 (Ok(index), Some(offer)) => self.offers[index] = offer,
                 (Ok(index), None) => {
@@ -109,30 +114,18 @@ impl LiveSite {
         if options.search {
             scope.insert(&format!("/{}/", crate::search::SEARCH_DIR));
         }
-        let everything = options.force || site.fingerprint() != self.memory.fingerprint;
+        let everything = options.force || site.fingerprint() != memory.fingerprint;
         if everything {
             // Cards and records were drawn with the old config or theme.
-            self.memory.known.clear();
+            memory.known.clear();
         }
         let scope = (!everything).then_some(scope);
-        if self.memory.is_forgotten() {
-            // The last build panicked half-way: start again from the disk.
-            self.memory = Memory::on_disk(&options.out);
-        }
-        let memory = std::mem::replace(&mut self.memory, Memory::forgotten());
         let build = Build::resume(site, options, memory, scope).on_pages_written(pages_written);
-        match build.finish_with_memory(&self.offers) {
-            Ok((report, memory)) => {
-                self.memory = memory;
-                self.built_at = now;
-                Ok(report)
-            }
-            Err(error) => {
-                // The next build redraws everything, from the manifest on disk.
-                self.memory = Memory::on_disk(&options.out);
-                Err(error)
-            }
-        }
+        // On an error (or a panic) `memory` stays `None`.
+        let (report, memory) = build.finish_with_memory(&self.offers)?;
+        self.memory = Some(memory);
+        self.built_at = now;
+        Ok(report)
     }
 }
 
@@ -155,29 +148,16 @@ impl Looks {
 }
 
 /// Adds to `scope` the pages that show `offer` as it was or is at `now`: its own
-/// page and the listings it is in (those `crate::jobs::plan` groups it into).
-fn touch(scope: &mut Scope, offer: &Offer, now: DateTime<Utc>, keep_days: i64) {
-    if !offer.is_public(now, keep_days) {
+/// page and the listings it is in.
+fn touch(scope: &mut Scope, offer: &Offer, now: DateTime<Utc>, config: &SiteConfig) {
+    if !offer.is_public(now, config.keep_closed_days) {
         return;
     }
     scope.insert(&urls::offer(offer.id));
-    if !offer.is_listed(now) {
-        return;
-    }
-    let geo = geography();
-    scope.insert(&urls::domain(&offer.domain));
-    if let Some(department) = offer
-        .department_code()
-        .and_then(|code| geo.department(code))
-    {
-        scope.insert(&urls::department(department));
-        scope.insert(&urls::domain_department(&offer.domain, department));
-        if let Some(region) = geo.region(department.region) {
-            scope.insert(&urls::region(region));
+    if offer.is_listed(now) {
+        for url in Place::of(offer, config).listings(config) {
+            scope.insert(&url);
         }
-    }
-    if let Some(commune) = offer.commune.as_deref().and_then(|code| geo.commune(code)) {
-        scope.insert(&urls::commune(commune));
     }
 }
 
@@ -186,18 +166,6 @@ impl Memory {
     fn on_disk(out: &std::path::Path) -> Memory {
         Memory {
             manifest: Manifest::load(out).files.into_iter().collect(),
-            ..Memory::forgotten()
-        }
-    }
-
-    /// What a build leaves while it runs, and a panic mid-build leaves behind.
-    fn is_forgotten(&self) -> bool {
-        self.manifest.is_empty() && self.fingerprint == blake3::Hash::from_bytes([0; 32])
-    }
-
-    fn forgotten() -> Memory {
-        Memory {
-            manifest: Default::default(),
             known: Default::default(),
             fingerprint: blake3::Hash::from_bytes([0; 32]),
         }
@@ -230,7 +198,7 @@ mod tests {
         let running = dir.path().join("running");
         let (mut live, _) = LiveSite::build(&site, offers.clone(), &options(&running)).unwrap();
         // What a panic in the middle of a build leaves.
-        live.memory = Memory::forgotten();
+        live.memory = None;
         let erased = offers.remove(offers.iter().position(|o| o.is_listed(now)).unwrap());
         live.update(&site, vec![(erased.id, None)], &options(&running), || {})
             .unwrap();
