@@ -1,7 +1,7 @@
 //! A build, in explicit timed phases: prepare (serialise each offer once), plan
 //! (list every file), render and write (in parallel, only what changed), clean up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -410,7 +410,25 @@ impl<'a> Build<'a> {
                 })
                 .collect::<Result<Vec<_>, BuildError>>()
         };
-        let mut outcomes = timed(&mut report.phases, "render+write", || draw_all(pages))?;
+        let out = &self.options.out;
+        let mut outcomes = timed(&mut report.phases, "render+write", || {
+            let outcomes = draw_all(pages)?;
+            // Pages no longer planned go with them (the search index's old files
+            // go once the new index is written).
+            let planned: HashSet<&str> = jobs.iter().map(|job| job.path.as_str()).collect();
+            let gone: Vec<&String> = self
+                .previous
+                .par_iter()
+                .map(|(path, _)| path)
+                .filter(|path| {
+                    !path.starts_with(search::SEARCH_DIR)
+                        && self.scope.as_ref().is_none_or(|scope| scope.owns(path))
+                        && !planned.contains(path.as_str())
+                })
+                .collect();
+            report.removed += gone.iter().filter(|path| remove_stale(out, path)).count();
+            Ok::<_, BuildError>(outcomes)
+        })?;
         if let Some(pages_written) = pages_written {
             pages_written();
         }
@@ -424,7 +442,6 @@ impl<'a> Build<'a> {
             outcomes.extend(indexes);
         }
 
-        let out = &self.options.out;
         let scope = self.scope.take();
         let mut manifest = std::mem::take(&mut self.previous);
         let manifest = timed(&mut report.phases, "clean", || {
@@ -451,11 +468,7 @@ impl<'a> Build<'a> {
             }
             for stale in before.keys().filter(|path| !manifest.contains_key(*path)) {
                 changed = true;
-                let path = out.join(stale);
-                if std::fs::remove_file(&path).is_ok() {
-                    report.removed += 1;
-                    remove_empty_parents(&path, out);
-                }
+                report.removed += usize::from(remove_stale(out, stale));
             }
             if changed {
                 Manifest::save(&manifest, out)?;
@@ -565,6 +578,17 @@ fn create_folders(
         let path = out.join(folder);
         std::fs::create_dir_all(&path).map_err(|e| BuildError::io(&path, e))
     })
+}
+
+/// Removes a file the build no longer makes, and the folders that leaves empty;
+/// `false` if it was not there (already removed).
+fn remove_stale(out: &Path, stale: &str) -> bool {
+    let path = out.join(stale);
+    let removed = std::fs::remove_file(&path).is_ok();
+    if removed {
+        remove_empty_parents(&path, out);
+    }
+    removed
 }
 
 /// Removes the folders a deletion left empty, up to the output folder.

@@ -409,16 +409,23 @@ fn a_running_site_after_each_change_gives_the_bytes_of_a_full_build() {
     for step in steps {
         let id = step(&mut offers);
         let change = (id, offers.iter().find(|o| o.id == id).cloned());
-        let pages_written = std::sync::atomic::AtomicBool::new(false);
+        // When the waiting requests are released, the offer's page is there if it
+        // is public, gone if it was erased.
+        let page = running.join(generator::urls::file_of(&generator::urls::offer(id)));
+        let page_then = std::sync::Mutex::new(None);
         let report = live
             .update(
                 &site,
-                vec![change],
+                vec![change.clone()],
                 &options_at(&running, true, when),
-                || pages_written.store(true, std::sync::atomic::Ordering::SeqCst),
+                || *page_then.lock().unwrap() = Some(page.exists()),
             )
             .unwrap();
-        assert!(pages_written.into_inner());
+        let public = change
+            .1
+            .as_ref()
+            .is_some_and(|offer| offer.is_public(when, site.config.keep_closed_days));
+        assert_eq!(page_then.into_inner().unwrap(), Some(public), "{id}");
         let whole = same_as_a_full_build(&site, &offers, when);
         assert!(
             report.written + report.unchanged < whole.written / 2,
