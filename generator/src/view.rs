@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use offers::communes::geography;
-use offers::markdown::render_description;
+use offers::markdown::render_description_observed;
 use offers::{Offer, Status};
 use pulldown_cmark::TagEnd;
 use serde::Serialize;
@@ -98,27 +98,74 @@ impl OfferView {
     }
 }
 
+/// A description as plain text on one line, cut on a word after `max_chars`.
 pub(crate) fn summary(markdown: &str, max_chars: usize) -> String {
-    let plain: String = pulldown_cmark::Parser::new(markdown)
-        .filter_map(|event| match event {
-            pulldown_cmark::Event::Text(text) | pulldown_cmark::Event::Code(text) => {
-                Some(text.to_string())
-            }
-            pulldown_cmark::Event::SoftBreak
-            | pulldown_cmark::Event::HardBreak
-            | pulldown_cmark::Event::End(
-                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock,
-            ) => Some(" ".into()),
-            _ => None,
-        })
-        .collect();
-    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    if plain.chars().count() <= max_chars {
-        return plain;
+    let mut summary = Summary::new(max_chars);
+    pulldown_cmark::Parser::new(markdown).for_each(|event| summary.observe(&event));
+    summary.finish()
+}
+
+/// Collects a summary from Markdown events, stopping once it has more than it shows.
+struct Summary {
+    text: String,
+    chars: usize,
+    max_chars: usize,
+    space_before_next: bool,
+    overflowed: bool,
+}
+
+impl Summary {
+    fn new(max_chars: usize) -> Self {
+        Summary {
+            text: String::with_capacity(max_chars + 8),
+            chars: 0,
+            max_chars,
+            space_before_next: false,
+            overflowed: false,
+        }
     }
-    let cut: String = plain.chars().take(max_chars).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+
+    fn observe(&mut self, event: &pulldown_cmark::Event) {
+        use pulldown_cmark::Event;
+        match event {
+            Event::Text(text) | Event::Code(text) => self.push(text),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock,
+            ) => self.space_before_next = true,
+            _ => {}
+        }
+    }
+
+    /// Appends text with every run of white space made one space.
+    fn push(&mut self, text: &str) {
+        for c in text.chars() {
+            if self.overflowed {
+                return;
+            }
+            if c.is_whitespace() {
+                self.space_before_next = true;
+                continue;
+            }
+            if std::mem::take(&mut self.space_before_next) && !self.text.is_empty() {
+                self.text.push(' ');
+                self.chars += 1;
+            }
+            self.text.push(c);
+            self.chars += 1;
+            self.overflowed = self.chars > self.max_chars;
+        }
+    }
+
+    fn finish(self) -> String {
+        if !self.overflowed {
+            return self.text;
+        }
+        let cut: String = self.text.chars().take(self.max_chars).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+    }
 }
 
 impl OfferView {
@@ -139,6 +186,9 @@ impl OfferView {
         };
         let domain = config.domain(&offer.domain);
         let published = offer.published.unwrap_or(offer.created);
+        let mut summary = Summary::new(180);
+        let description_html =
+            render_description_observed(&offer.description, |event| summary.observe(event));
         OfferView {
             id: offer.id.to_string(),
             url: urls::offer(offer.id),
@@ -175,8 +225,8 @@ impl OfferView {
             updated_iso: iso_seconds(offer.updated),
             expires: french::date(offer.expires.date_naive()),
             expires_iso: iso_date(offer.expires),
-            description_html: render_description(&offer.description),
-            summary: summary(&offer.description, 180),
+            description_html,
+            summary: summary.finish(),
             skills: offer.skills.clone(),
             status: match offer.visible_status(now) {
                 Status::Filled => "filled",
@@ -198,5 +248,49 @@ mod tests {
             "Bonjour à tous. un deux"
         );
         assert_eq!(summary("Un deux trois quatre", 12), "Un deux…");
+    }
+
+    /// The summary as first written: the whole text made plain, then cut.
+    fn plain_then_cut(markdown: &str, max_chars: usize) -> String {
+        use pulldown_cmark::{Event, TagEnd};
+        let plain: String = pulldown_cmark::Parser::new(markdown)
+            .filter_map(|event| match event {
+                Event::Text(text) | Event::Code(text) => Some(text.to_string()),
+                Event::SoftBreak
+                | Event::HardBreak
+                | Event::End(
+                    TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock,
+                ) => Some(" ".into()),
+                _ => None,
+            })
+            .collect();
+        let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+        if plain.chars().count() <= max_chars {
+            return plain;
+        }
+        let cut: String = plain.chars().take(max_chars).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+    }
+
+    #[test]
+    fn a_summary_that_stops_early_says_what_the_whole_text_cut_says() {
+        let texts = [
+            "Un deux trois quatre",
+            "  Espaces\u{a0}insécables  et\ttabulations\n\n\n- liste\n- `code`  ",
+            "Mot;\n\nautre, encore. Et <b>gras</b> brut",
+            "Anticonstitutionnellement",
+            "# Titre\n\n> citation\n\n    bloc de code\n\nfin",
+            "",
+        ];
+        for text in texts {
+            for max_chars in 0..40 {
+                assert_eq!(
+                    summary(text, max_chars),
+                    plain_then_cut(text, max_chars),
+                    "{text:?} cut at {max_chars}"
+                );
+            }
+        }
     }
 }

@@ -25,8 +25,15 @@ pub fn link_count(markdown: &str) -> usize {
 
 /// Renders a description to safe HTML.
 pub fn render_description(markdown: &str) -> String {
+    render_description_observed(markdown, |_| {})
+}
+
+/// Renders a description to safe HTML, showing `observe` every event parsed (one
+/// parse for the page and, say, its plain-text summary).
+pub fn render_description_observed(markdown: &str, mut observe: impl FnMut(&Event)) -> String {
     let mut open_links: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(markdown, Options::empty()).filter_map(|event| match event {
+    let parser = Parser::new_ext(markdown, Options::empty()).inspect(|event| observe(event));
+    let events = parser.filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
         Event::Code(code) => Some(Event::Text(code)),
         Event::Start(Tag::Link { dest_url, .. }) => {
