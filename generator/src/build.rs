@@ -1,7 +1,7 @@
 //! A build, in explicit timed phases: prepare (serialise each offer once), plan
 //! (list every file), render and write (in parallel, only what changed), clean up.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use crate::BuildError;
 use crate::config::SiteConfig;
 use crate::content::{ContentPage, load_pages};
 use crate::jobs::{Job, Known, Prepared, Scope, plan};
-use crate::manifest::{Entry, MANIFEST_FILE, Manifest, write_atomically};
+use crate::manifest::{Entry, Files, MANIFEST_FILE, Manifest, write_atomically};
 use crate::render::{RenderEnv, SiteView, render};
 use crate::search;
 use crate::theme::Theme;
@@ -151,11 +151,11 @@ pub struct Build<'a> {
     options: &'a BuildOptions<'a>,
     /// The last build's manifest, hashed by path: a sorted map compares long
     /// shared path prefixes at every step.
-    previous: std::collections::HashMap<String, Entry>,
+    previous: Files,
     fingerprint: blake3::Hash,
     phases: Vec<(&'static str, Duration)>,
     /// Offer pages already drawn, by path.
-    early: std::sync::Mutex<std::collections::HashMap<String, Outcome>>,
+    early: std::sync::Mutex<rustc_hash::FxHashMap<String, Outcome>>,
     /// Each offer's hash and drawings, computed while drawing those pages (or kept
     /// from the last build of a running site), for `finish`.
     known: std::sync::Mutex<KnownOffers>,
@@ -173,7 +173,7 @@ pub(crate) type KnownOffers = rustc_hash::FxHashMap<offers::Ulid, Known>;
 
 /// What a build leaves for the next one of a running site (`crate::live`).
 pub(crate) struct Memory {
-    pub manifest: HashMap<String, Entry>,
+    pub manifest: Files,
     pub known: KnownOffers,
     pub fingerprint: blake3::Hash,
 }
@@ -310,7 +310,8 @@ impl<'a> Build<'a> {
                 before.cloned().unwrap_or_else(|| unreachable_entry(&input)),
             ));
         }
-        let bytes = render(job, env)?;
+        let expected_size = before.map_or(0, |entry| entry.size as usize);
+        let bytes = render(job, env, expected_size)?;
         let entry = Entry {
             hash: blake3::hash(&bytes).to_hex().to_string(),
             size: bytes.len() as u64,
@@ -398,10 +399,13 @@ impl<'a> Build<'a> {
         // files nobody waits for, after. Otherwise all together: the exports
         // drawn alone at the end would hold both their buffers at once (+170 MB
         // at 100,000 offers) and leave a core idle.
-        let (exports, pages): (Vec<&Job>, Vec<&Job>) = match pages_written {
+        let (exports, mut pages): (Vec<&Job>, Vec<&Job>) = match pages_written {
             Some(_) => jobs.iter().partition(|job| job.is_export()),
             None => (Vec::new(), jobs.iter().collect()),
         };
+        // Long jobs first: drawn last, one would keep a core busy while the other
+        // has nothing left to do.
+        pages.sort_by_key(|job| !job.is_long());
         let draw_all = |jobs: Vec<&Job>| {
             jobs.into_par_iter()
                 .map(|job| match early.get(&job.path) {
@@ -415,17 +419,21 @@ impl<'a> Build<'a> {
             let outcomes = draw_all(pages)?;
             // Pages no longer planned go with them (the search index's old files
             // go once the new index is written).
-            let planned: HashSet<&str> = jobs.iter().map(|job| job.path.as_str()).collect();
-            let gone: Vec<&String> = self
-                .previous
-                .par_iter()
-                .map(|(path, _)| path)
-                .filter(|path| {
-                    !path.starts_with(search::SEARCH_DIR)
-                        && self.scope.as_ref().is_none_or(|scope| scope.owns(path))
-                        && !planned.contains(path.as_str())
-                })
-                .collect();
+            let planned: rustc_hash::FxHashSet<&str> =
+                jobs.iter().map(|job| job.path.as_str()).collect();
+            let gone: Vec<&str> = match &self.scope {
+                Some(scope) => scope
+                    .owned(&self.previous)
+                    .into_iter()
+                    .filter(|path| !planned.contains(path))
+                    .collect(),
+                None => self
+                    .previous
+                    .par_iter()
+                    .map(|(path, _)| path.as_str())
+                    .filter(|path| !path.starts_with(search::SEARCH_DIR) && !planned.contains(path))
+                    .collect(),
+            };
             report.removed += gone.iter().filter(|path| remove_stale(out, path)).count();
             Ok::<_, BuildError>(outcomes)
         })?;
@@ -446,7 +454,7 @@ impl<'a> Build<'a> {
         let mut manifest = std::mem::take(&mut self.previous);
         let manifest = timed(&mut report.phases, "clean", || {
             // The entries this build replaces: all, or those of the files in its scope.
-            let before: HashMap<String, Entry> = match &scope {
+            let before: Files = match &scope {
                 None => std::mem::take(&mut manifest),
                 Some(scope) => manifest.extract_if(|path, _| scope.owns(path)).collect(),
             };
@@ -565,7 +573,7 @@ fn unreachable_entry(input: &str) -> Entry {
 fn create_folders(
     out: &Path,
     jobs: &[crate::jobs::Job],
-    previous: &std::collections::HashMap<String, Entry>,
+    previous: &Files,
 ) -> Result<(), BuildError> {
     let folders: std::collections::BTreeSet<&str> = jobs
         .iter()

@@ -2,7 +2,7 @@
 //! needs and the offers it shows (listing pages get only their own page of offers).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::OnceLock;
 
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::config::SiteConfig;
 use crate::content::ContentPage;
 use crate::french;
+use crate::manifest::Files;
 use crate::urls;
 use crate::view::OfferView;
 
@@ -30,7 +31,7 @@ pub struct Drawn {
     pub open_data_csv: OnceLock<Vec<u8>>,
     /// Where it is listed.
     place: OnceLock<Place>,
-    /// Its URL and last change date, for the sitemap.
+    /// Its URL and last change date (for the sitemap, if listed).
     sitemap: OnceLock<(String, String)>,
 }
 
@@ -91,7 +92,7 @@ pub fn hash(offer: &Offer, now: DateTime<Utc>) -> blake3::Hash {
 /// all their pages and feed. Kept without their leading slash, the form of paths in
 /// the output folder.
 #[derive(Debug, Default)]
-pub struct Scope(HashSet<String>);
+pub struct Scope(rustc_hash::FxHashSet<String>);
 
 impl Scope {
     pub fn insert(&mut self, url: &str) {
@@ -105,6 +106,40 @@ impl Scope {
     /// Whether a file of the output belongs to a URL of the scope (see [`owner`]).
     pub fn owns(&self, path: &str) -> bool {
         self.0.contains(owner(path))
+    }
+
+    /// The paths of `files` that belong to a URL of the scope, the search index's
+    /// aside: found by looking up what each URL can own (its index, feed, pages
+    /// 2, 3… while they exist; the sitemap's parts 1, 2…) instead of reading every
+    /// entry of a 160,000-file manifest.
+    pub fn owned<'f>(&self, files: &'f Files) -> Vec<&'f str> {
+        let search = format!("{}/", crate::search::SEARCH_DIR);
+        let mut owned = Vec::new();
+        // Whether the last build wrote `path` (kept if so).
+        let mut found = |path: String| match files.get_key_value(&path) {
+            Some((path, _)) => {
+                owned.push(path.as_str());
+                true
+            }
+            None => false,
+        };
+        for url in self.0.iter().filter(|url| **url != search) {
+            if url == "sitemap.xml" {
+                found(url.clone());
+                (1..)
+                    .take_while(|n| found(format!("sitemap-{n}.xml")))
+                    .for_each(drop);
+            } else if url.is_empty() || url.ends_with('/') {
+                found(format!("{url}index.html"));
+                found(format!("{url}atom.xml"));
+                (2..)
+                    .take_while(|n| found(format!("{url}page/{n}/index.html")))
+                    .for_each(drop);
+            } else {
+                found(url.clone());
+            }
+        }
+        owned
     }
 }
 
@@ -169,6 +204,11 @@ impl Job<'_> {
     pub fn is_export(&self) -> bool {
         matches!(self.output, Output::OpenDataJson | Output::OpenDataCsv)
     }
+
+    /// Far longer to draw than a page: a sitemap part (up to 50,000 URLs).
+    pub fn is_long(&self) -> bool {
+        matches!(self.meta, Meta::Sitemap(_))
+    }
 }
 
 /// What a listing's pages share: built and hashed once per listing.
@@ -213,12 +253,16 @@ impl Meta<'_> {
                 hasher.update(&number.to_le_bytes());
             }
             Meta::Sitemap(urls) => {
+                // One buffer, hashed at once: 50,000 URLs fed one by one cost the
+                // hasher four small copies each.
+                let mut bytes = Vec::with_capacity(urls.len() * 64);
                 for url in urls {
-                    hasher.update(url.url.as_bytes());
-                    hasher.update(b"\0");
-                    hasher.update(url.lastmod.unwrap_or_default().as_bytes());
-                    hasher.update(b"\0");
+                    let lastmod = url.lastmod.unwrap_or_default();
+                    for piece in [url.url.as_bytes(), b"\0", lastmod.as_bytes(), b"\0"] {
+                        bytes.extend_from_slice(piece);
+                    }
                 }
+                hasher.update(&bytes);
             }
         }
     }
@@ -241,17 +285,19 @@ impl Meta<'_> {
                 } else {
                     &[]
                 };
-                Cow::Owned(json!({
-                    "page": page_meta(&title, &info.description, &url, info.crumbs.clone(), false),
-                    "listing": {
-                        "heading": info.title,
-                        "intro": info.intro,
-                        "count": info.count,
-                        "feed": info.feed,
-                        "links": links,
-                        "pagination": pagination(&info.url, number, info.total_pages),
-                    },
-                }))
+                let listing = object([
+                    ("heading", info.title.as_str().into()),
+                    ("intro", info.intro.as_str().into()),
+                    ("count", info.count.as_str().into()),
+                    ("feed", info.feed.as_deref().into()),
+                    ("links", Value::Array(links.to_vec())),
+                    (
+                        "pagination",
+                        pagination(&info.url, number, info.total_pages),
+                    ),
+                ]);
+                let page = page_meta(&title, &info.description, &url, info.crumbs.clone(), false);
+                Cow::Owned(object([("page", page), ("listing", listing)]))
             }
         }
     }
@@ -274,7 +320,7 @@ struct Planner<'a> {
     sitemap: Vec<SitemapUrl<'a>>,
 }
 
-fn crumb(label: &str, url: &str) -> Value {
+pub(crate) fn crumb(label: &str, url: &str) -> Value {
     json!({ "label": label, "url": url })
 }
 
@@ -285,7 +331,24 @@ pub(crate) fn page_meta(
     crumbs: Vec<Value>,
     noindex: bool,
 ) -> Value {
-    json!({ "title": title, "description": description, "url": url, "breadcrumbs": crumbs, "noindex": noindex })
+    object([
+        ("title", title.into()),
+        ("description", description.into()),
+        ("url", url.into()),
+        ("breadcrumbs", Value::Array(crumbs)),
+        ("noindex", noindex.into()),
+    ])
+}
+
+/// A JSON object of values already built: `json!` would copy each of them once
+/// more (it serialises every value it is given), for every page drawn.
+pub(crate) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect(),
+    )
 }
 
 /// Link to a listing with its count, for navigation blocks.
@@ -301,15 +364,29 @@ fn pagination(base: &str, current: usize, total: usize) -> Value {
     numbers.dedup();
     let pages: Vec<Value> = numbers
         .iter()
-        .map(|&n| json!({ "number": n, "url": urls::page(base, n), "current": n == current }))
+        .map(|&n| {
+            object([
+                ("number", n.into()),
+                ("url", urls::page(base, n).into()),
+                ("current", (n == current).into()),
+            ])
+        })
         .collect();
-    json!({
-        "current": current,
-        "total": total,
-        "previous": (current > 1).then(|| urls::page(base, current - 1)),
-        "next": (current < total).then(|| urls::page(base, current + 1)),
-        "pages": pages,
-    })
+    object([
+        ("current", current.into()),
+        ("total", total.into()),
+        (
+            "previous",
+            (current > 1).then(|| urls::page(base, current - 1)).into(),
+        ),
+        (
+            "next",
+            (current < total)
+                .then(|| urls::page(base, current + 1))
+                .into(),
+        ),
+        ("pages", Value::Array(pages)),
+    ])
 }
 
 /// What a listing says besides its offers.
@@ -792,20 +869,20 @@ pub fn plan<'a>(
 
     // One page per public offer
     for prepared in prepared {
+        let (url, lastmod) = prepared.drawn.sitemap.get_or_init(|| {
+            let offer = prepared.offer;
+            (
+                urls::offer(offer.id),
+                offer.updated.date_naive().to_string(),
+            )
+        });
         if prepared.listed {
-            let (url, lastmod) = prepared.drawn.sitemap.get_or_init(|| {
-                let offer = prepared.offer;
-                (
-                    urls::offer(offer.id),
-                    offer.updated.date_naive().to_string(),
-                )
-            });
             planner.sitemap.push(SitemapUrl {
                 url: url.as_str().into(),
                 lastmod: Some(lastmod),
             });
         }
-        if planner.scope.is_none() || planner.wants(&urls::offer(prepared.offer.id)) {
+        if planner.wants(url) {
             planner.jobs.push(offer_page(prepared));
         }
     }
@@ -1035,6 +1112,60 @@ mod tests {
         scope.insert("/villes/brest-29/");
         assert!(scope.owns("villes/brest-29/page/2/index.html"));
         assert!(!scope.owns("villes/brest-29-bis/index.html"));
+    }
+
+    #[test]
+    fn a_scope_finds_the_files_it_owns_without_reading_every_entry() {
+        let files: Files = [
+            "index.html",
+            "annonces/index.html",
+            "annonces/atom.xml",
+            "annonces/page/2/index.html",
+            "annonces/page/3/index.html",
+            "annonces/01KA2B3C4D5E6F7G8H9J0K1M2N/index.html",
+            "villes/brest-29/index.html",
+            "villes/brest-29/atom.xml",
+            "villes/brest-29-bis/index.html",
+            "domaines/agricole/index.html",
+            "sitemap.xml",
+            "sitemap-1.xml",
+            "sitemap-2.xml",
+            "donnees/annonces.csv",
+            "pagefind/pagefind-entry.json",
+        ]
+        .into_iter()
+        .map(|path| {
+            let entry = crate::manifest::Entry {
+                hash: String::new(),
+                size: 0,
+                input: String::new(),
+            };
+            (path.to_owned(), entry)
+        })
+        .collect();
+        let mut scope = Scope::default();
+        for url in [
+            "/",
+            "/annonces/",
+            "/annonces/01KA2B3C4D5E6F7G8H9J0K1M2N/",
+            "/villes/brest-29/",
+            "/villes/vanished-56/",
+            "/sitemap.xml",
+            "/donnees/annonces.csv",
+            "/pagefind/",
+        ] {
+            scope.insert(url);
+        }
+        let mut owned = scope.owned(&files);
+        owned.sort_unstable();
+        let mut scanned: Vec<&str> = files
+            .keys()
+            .map(String::as_str)
+            .filter(|path| scope.owns(path) && !path.starts_with("pagefind/"))
+            .collect();
+        scanned.sort_unstable();
+        assert_eq!(owned, scanned);
+        assert_eq!(owned.len(), 12);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! bytes (what a deploy compares) and the hash of its inputs (what lets a rebuild
 //! skip rendering pages whose inputs did not change).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,10 @@ pub struct Entry {
     pub size: u64,
     pub input: String,
 }
+
+/// A manifest's files by path, as builds look them up (paths are the build's own,
+/// not a visitor's: a fast hash without flooding protection is fine).
+pub type Files = rustc_hash::FxHashMap<String, Entry>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -47,7 +51,7 @@ impl Manifest {
     }
 
     /// Saves these files as the manifest of `out`, sorted by path.
-    pub fn save(files: &HashMap<String, Entry>, out: &Path) -> Result<(), BuildError> {
+    pub fn save(files: &Files, out: &Path) -> Result<(), BuildError> {
         let mut sorted: Vec<(&String, &Entry)> = files.iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let manifest = SortedFiles { files: sorted };

@@ -1,5 +1,6 @@
 //! Turning one planned job into bytes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use atom_syndication::{
@@ -13,7 +14,7 @@ use tera::Context;
 
 use crate::BuildError;
 use crate::config::SiteConfig;
-use crate::jobs::{Job, Meta, Output, Prepared, SitemapUrl};
+use crate::jobs::{self, Job, Meta, Output, Prepared, SitemapUrl};
 use crate::view::OfferView;
 
 /// The part of the config every page needs (the whole config would be copied into
@@ -36,7 +37,9 @@ pub struct RenderEnv<'a> {
     pub keep_records: bool,
 }
 
-pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
+/// Draws a job's bytes; `expected_size` (the last build's, or 0) sizes the buffer
+/// of pages, which would otherwise grow by doubling and copying.
+pub fn render(job: &Job, env: &RenderEnv, expected_size: usize) -> Result<Vec<u8>, BuildError> {
     let failed = |message: String| BuildError::Render {
         path: job.path.clone(),
         message,
@@ -51,7 +54,7 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
                 .map(|p| card(p, env))
                 .collect::<Result<Vec<&str>, _>>()?;
             context.insert("cards", &cards);
-            page(template, context, env)
+            page(template, context, env, expected_size)
         }
         Output::OfferPage => {
             let prepared = job
@@ -59,23 +62,29 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
                 .first()
                 .ok_or_else(|| failed("no offer".into()))?;
             let view = prepared.view(env.config, env.now);
-            let crumbs = json!([
-                { "label": "Accueil", "url": "/" },
-                { "label": "Annonces", "url": "/annonces/" },
-                { "label": view.domain.label, "url": view.domain.url },
-            ]);
-            let mut context = Context::new();
-            context.insert(
-                "page",
-                &json!({ "title": view.title, "description": view.summary, "url": view.url,
-                         "breadcrumbs": crumbs, "noindex": !prepared.listed }),
+            let crumbs = vec![
+                jobs::home_crumb(),
+                jobs::crumb("Annonces", "/annonces/"),
+                jobs::crumb(&view.domain.label, &view.domain.url),
+            ];
+            let page_meta = jobs::page_meta(
+                &view.title,
+                &view.summary,
+                &view.url,
+                crumbs,
+                !prepared.listed,
             );
-            context.insert("offer", view);
-            // The contact form is the one the function refills: empty here.
-            context.insert("values", &json!({}));
-            context.insert("errors", &json!({}));
-            context.insert("json_ld", &json_ld(prepared, view, env.config));
-            page("offer.html", context, env)
+            let offer = serde_json::to_value(view).map_err(|e| failed(e.to_string()))?;
+            let context = jobs::object([
+                ("page", page_meta),
+                ("offer", offer),
+                // The contact form is the one the function refills: empty here.
+                ("values", json!({})),
+                ("errors", json!({})),
+                ("json_ld", json_ld(prepared, view, env.config).into()),
+            ]);
+            let context = Context::from_value(context).map_err(|e| failed(e.to_string()))?;
+            page("offer.html", context, env, expected_size)
         }
         Output::Feed => feed(job, env).map_err(failed),
         Output::Sitemap => match &job.meta {
@@ -130,6 +139,10 @@ pub fn render(job: &Job, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
     }
 }
 
+/// A page's buffer when no earlier build says its size (a listing page is about
+/// 16 KB, an offer's page about 6 KB).
+const PAGE_SIZE_GUESS: usize = 16 * 1024;
+
 /// An offer's listing card, drawn on first use.
 fn card<'a>(prepared: &'a Prepared, env: &RenderEnv) -> Result<&'a str, BuildError> {
     let card = &prepared.drawn.card;
@@ -159,36 +172,49 @@ fn kept<'a>(
     Ok(bytes.into())
 }
 
-fn page(template: &str, mut context: Context, env: &RenderEnv) -> Result<Vec<u8>, BuildError> {
+fn page(
+    template: &str,
+    mut context: Context,
+    env: &RenderEnv,
+    expected_size: usize,
+) -> Result<Vec<u8>, BuildError> {
     context.insert("site", &env.site);
     context.insert("assets", env.asset_urls);
+    let expected_size = if expected_size == 0 {
+        PAGE_SIZE_GUESS
+    } else {
+        expected_size
+    };
     // Straight into bytes: `render` would check the output is UTF-8 once more.
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(expected_size + expected_size / 8);
     env.tera.render_to(template, &context, &mut bytes)?;
     Ok(bytes)
 }
 
-fn xml_escape(text: &str) -> String {
+fn xml_escape(text: &str) -> Cow<'_, str> {
     if !text.contains(['&', '<', '>']) {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    Cow::Owned(
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+    )
 }
 
+/// A sitemap part: up to 50,000 URLs, written piece by piece into one buffer.
 fn sitemap(urls: &[SitemapUrl], base_url: &str) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
+    const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+    let mut xml = String::with_capacity(HEAD.len() + urls.len() * (base_url.len() + 96));
+    xml.push_str(HEAD);
     for entry in urls {
-        xml.push_str(&format!(
-            "<url><loc>{}{}</loc>",
-            base_url,
-            xml_escape(&entry.url)
-        ));
+        for piece in ["<url><loc>", base_url, &xml_escape(&entry.url), "</loc>"] {
+            xml.push_str(piece);
+        }
         if let Some(lastmod) = entry.lastmod {
-            xml.push_str(&format!("<lastmod>{lastmod}</lastmod>"));
+            for piece in ["<lastmod>", lastmod, "</lastmod>"] {
+                xml.push_str(piece);
+            }
         }
         xml.push_str("</url>\n");
     }

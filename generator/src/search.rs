@@ -6,7 +6,7 @@
 //! the offers, so a full build and an incremental one agree, and a change to one
 //! offer rebuilds only the bucket that holds it. See `docs/design.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use offers::communes::geography;
@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::BuildError;
 use crate::config::SiteConfig;
 use crate::jobs::Prepared;
-use crate::manifest::{Entry, write_atomically};
+use crate::manifest::{Entry, Files, write_atomically};
 
 /// The folder of the index in the output.
 pub const SEARCH_DIR: &str = "pagefind";
@@ -214,7 +214,7 @@ pub fn write_indexes(
     plans: &[&IndexPlan],
     config: &SiteConfig,
     out: &Path,
-    previous: &HashMap<String, Entry>,
+    previous: &Files,
 ) -> Result<Vec<IndexFile>, BuildError> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     // At most four at once: a bucket of 5,000 offers peaks at ~400 MB.
@@ -248,7 +248,7 @@ fn write_index(
     plan: &IndexPlan,
     config: &SiteConfig,
     out: &Path,
-    previous: &HashMap<String, Entry>,
+    previous: &Files,
 ) -> Result<Vec<IndexFile>, BuildError> {
     let records: Vec<Record> = match plan.bucket {
         // Oldest first: Pagefind numbers records in the order they come, so a new
@@ -306,7 +306,7 @@ pub fn write_if_changed(
     path: String,
     entry: Entry,
     bytes: &[u8],
-    previous: &HashMap<String, Entry>,
+    previous: &Files,
 ) -> Result<IndexFile, BuildError> {
     let target = out.join(&path);
     if previous.get(&path).is_some_and(|e| e.hash == entry.hash) && target.is_file() {
