@@ -100,32 +100,39 @@ pub fn render(job: &Job, env: &RenderEnv, expected_size: usize) -> Result<Vec<u8
         )
         .into_bytes()),
         Output::OpenDataJson => {
-            let records = job
-                .offers
-                .iter()
-                .map(|prepared| {
-                    kept(&prepared.drawn.open_data_json, env, || {
-                        serde_json::to_vec(&OpenDataRecord::new(prepared, env))
-                            .map_err(|e| e.to_string())
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(failed)?;
-            Ok(concatenate(b"[", &records, b",", b"]"))
+            let file = OpenDataFile {
+                start: b"[",
+                separator: b",",
+                end: b"]",
+            };
+            file.draw(
+                job,
+                env,
+                expected_size,
+                |p| &p.drawn.open_data_json,
+                |p, out| {
+                    serde_json::to_writer(out, &OpenDataRecord::new(p, env))
+                        .map_err(|e| e.to_string())
+                },
+            )
+            .map_err(failed)
         }
         Output::OpenDataCsv => {
-            let header = csv_row(CSV_COLUMNS.map(str::to_owned)).map_err(failed)?;
-            let rows = job
-                .offers
-                .iter()
-                .map(|prepared| {
-                    kept(&prepared.drawn.open_data_csv, env, || {
-                        csv_row(OpenDataRecord::new(prepared, env).csv_fields())
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(failed)?;
-            Ok(concatenate(&header, &rows, b"", b""))
+            let mut header = Vec::new();
+            csv_row(&mut header, CSV_COLUMNS.map(str::to_owned)).map_err(failed)?;
+            let file = OpenDataFile {
+                start: &header,
+                separator: b"",
+                end: b"",
+            };
+            file.draw(
+                job,
+                env,
+                expected_size,
+                |p| &p.drawn.open_data_csv,
+                |p, out| csv_row(out, OpenDataRecord::new(p, env).csv_fields()),
+            )
+            .map_err(failed)
         }
         Output::Completion(index) => crate::completion::files()
             .get(index)
@@ -155,22 +162,54 @@ fn card<'a>(prepared: &'a Prepared, env: &RenderEnv) -> Result<&'a str, BuildErr
     Ok(card.get_or_init(|| html))
 }
 
-/// An offer's open data record: the one kept by an earlier build, or drawn now
-/// (and kept if the build keeps records).
-fn kept<'a>(
-    slot: &'a std::sync::OnceLock<Vec<u8>>,
-    env: &RenderEnv,
-    draw: impl FnOnce() -> Result<Vec<u8>, String>,
-) -> Result<std::borrow::Cow<'a, [u8]>, String> {
-    if let Some(bytes) = slot.get() {
-        return Ok(bytes.into());
-    }
-    let bytes = draw()?;
-    if env.keep_records {
-        return Ok(slot.get_or_init(|| bytes).as_slice().into());
-    }
-    Ok(bytes.into())
+/// How an open data file wraps its records.
+struct OpenDataFile<'a> {
+    start: &'a [u8],
+    separator: &'a [u8],
+    end: &'a [u8],
 }
+
+impl OpenDataFile<'_> {
+    /// The file of the job's offers: each record the one kept by an earlier build,
+    /// or drawn now, straight into the file unless the build keeps records (160 MB
+    /// at 100,000 offers: every record apart, then the file, would be twice that).
+    fn draw<'p>(
+        &self,
+        job: &Job<'p>,
+        env: &RenderEnv,
+        expected_size: usize,
+        slot: impl Fn(&'p Prepared<'p>) -> &'p std::sync::OnceLock<Vec<u8>>,
+        record: impl Fn(&Prepared, &mut Vec<u8>) -> Result<(), String>,
+    ) -> Result<Vec<u8>, String> {
+        // Untouched capacity costs no memory: a generous guess copies nothing.
+        let capacity = match expected_size {
+            0 => job.offers.len() * OPEN_DATA_RECORD_GUESS,
+            size => size + size / 8,
+        };
+        let mut bytes = Vec::with_capacity(capacity);
+        bytes.extend_from_slice(self.start);
+        for (index, prepared) in job.offers.iter().enumerate() {
+            if index > 0 {
+                bytes.extend_from_slice(self.separator);
+            }
+            let slot = slot(prepared);
+            match slot.get() {
+                Some(kept) => bytes.extend_from_slice(kept),
+                None if env.keep_records => {
+                    let mut drawn = Vec::new();
+                    record(prepared, &mut drawn)?;
+                    bytes.extend_from_slice(slot.get_or_init(|| drawn));
+                }
+                None => record(prepared, &mut bytes)?,
+            }
+        }
+        bytes.extend_from_slice(self.end);
+        Ok(bytes)
+    }
+}
+
+/// An upper bound of one offer's open data record (about 950 bytes in JSON).
+const OPEN_DATA_RECORD_GUESS: usize = 2048;
 
 fn page(
     template: &str,
@@ -419,36 +458,17 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "expires",
 ];
 
-/// `start`, the parts separated by `separator`, then `end`, in one allocation (the
-/// open data is 160 MB at 100,000 offers: a growing buffer would copy it again).
-fn concatenate(
-    start: &[u8],
-    parts: &[std::borrow::Cow<[u8]>],
-    separator: &[u8],
-    end: &[u8],
-) -> Vec<u8> {
-    let length = parts
-        .iter()
-        .map(|part| part.len() + separator.len())
-        .sum::<usize>();
-    let mut bytes = Vec::with_capacity(start.len() + length + end.len());
-    bytes.extend_from_slice(start);
-    for (index, part) in parts.iter().enumerate() {
-        if index > 0 {
-            bytes.extend_from_slice(separator);
-        }
-        bytes.extend_from_slice(part);
-    }
-    bytes.extend_from_slice(end);
-    bytes
+/// Appends one CSV line, quoted as the CSV writer does.
+fn csv_row<const N: usize>(out: &mut Vec<u8>, fields: [String; N]) -> Result<(), String> {
+    // The writer's own buffer is 8 KB by default, zeroed for every line.
+    let mut writer = csv::WriterBuilder::new()
+        .buffer_capacity(CSV_LINE_BUFFER)
+        .from_writer(out);
+    writer.write_record(fields).map_err(|e| e.to_string())?;
+    writer.flush().map_err(|e| e.to_string())
 }
 
-/// One CSV line, quoted as the CSV writer does.
-fn csv_row<const N: usize>(fields: [String; N]) -> Result<Vec<u8>, String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(fields).map_err(|e| e.to_string())?;
-    writer.into_inner().map_err(|e| e.to_string())
-}
+const CSV_LINE_BUFFER: usize = 1024;
 
 /// schema.org description of an offer page: a `JobPosting` for a structure's need,
 /// a `Service` for help offered.
