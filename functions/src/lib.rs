@@ -33,17 +33,27 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Fingerprinted assets never change; pages must be revalidated; answers of the
 /// functions are never stored.
-async fn cache_headers(request: Request, next: Next) -> Response {
+async fn cache_headers(mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let cache = if path.starts_with("/assets/") {
+    let fingerprinted = path.starts_with("/assets/");
+    let cache = if fingerprinted {
         "public, max-age=31536000, immutable"
     } else if path.starts_with("/api/") {
         "no-store"
     } else {
         "no-cache"
     };
+    // A page or a file of the search index can be replaced twice within one
+    // second, the precision of `Last-Modified`: revalidated by date, a browser
+    // would keep the first version (a search missing an edit). Sent whole.
+    if !fingerprinted {
+        request.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if !fingerprinted {
+        headers.remove(header::LAST_MODIFIED);
+    }
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static(cache));
@@ -122,6 +132,19 @@ mod tests {
                 .unwrap()
                 .starts_with("text/html")
         );
+    }
+
+    #[tokio::test]
+    async fn a_page_replaced_within_the_second_is_never_answered_not_modified() {
+        let dir = sample_site();
+        // What a browser holds when the page was replaced in the second it read it.
+        let request = Request::get("/annonces/")
+            .header(header::IF_MODIFIED_SINCE, "Fri, 01 Jan 2100 00:00:00 GMT")
+            .body(Body::empty())
+            .unwrap();
+        let response = site(dir.path().to_owned()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(!response.headers().contains_key(header::LAST_MODIFIED));
     }
 
     #[tokio::test]
