@@ -601,7 +601,8 @@ pub fn plan<'a>(
         sitemap: Vec::new(),
     };
     let mut listed: Vec<&Prepared> = prepared.iter().filter(|p| p.listed).collect();
-    listed.sort_by(|a, b| {
+    // Ids are unique: the order is total, and an unstable sort finds the same one.
+    listed.sort_unstable_by(|a, b| {
         b.published
             .cmp(&a.published)
             .then(b.offer.id.cmp(&a.offer.id))
