@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use rustc_hash::FxHashMap;
+
 use crate::slug::slugify;
 
 const COMMUNES_TSV: &str = include_str!("../data/communes.tsv");
@@ -47,10 +49,11 @@ pub struct Geography {
     regions: Vec<Region>,
     departments: Vec<Department>,
     communes: Vec<Commune>,
-    by_insee: HashMap<&'static str, usize>,
+    /// Looked up for every offer drawn (a fast hash: the keys are this data's own).
+    by_insee: FxHashMap<&'static str, usize>,
     by_postcode: HashMap<&'static str, Vec<usize>>,
     by_name: HashMap<String, Vec<usize>>,
-    by_slug: HashMap<String, usize>,
+    by_slug: FxHashMap<String, usize>,
 }
 
 /// The geography of France, loaded on first call.
@@ -131,10 +134,12 @@ impl Geography {
                     format!("{}-{}", slugify(commune.name), commune.insee.to_lowercase());
             }
         }
-        let mut by_insee = HashMap::with_capacity(communes.len());
+        let mut by_insee = FxHashMap::default();
+        by_insee.reserve(communes.len());
         let mut by_postcode: HashMap<&'static str, Vec<usize>> = HashMap::new();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_slug = HashMap::with_capacity(communes.len());
+        let mut by_slug = FxHashMap::default();
+        by_slug.reserve(communes.len());
         for (index, commune) in communes.iter().enumerate() {
             by_insee.insert(commune.insee, index);
             by_slug.insert(commune.slug.clone(), index);
