@@ -400,6 +400,69 @@ pub struct Listing {
 }
 
 impl<'a> Planner<'a> {
+    fn new(config: &'a SiteConfig, scope: Option<&'a Scope>) -> Self {
+        Planner {
+            config,
+            scope,
+            jobs: Vec::new(),
+            sitemap: Vec::new(),
+        }
+    }
+
+    /// Appends another planner's jobs and sitemap URLs after this one's.
+    fn append(&mut self, other: Planner<'a>) {
+        self.jobs.extend(other.jobs);
+        self.sitemap.extend(other.sitemap);
+    }
+
+    /// A listing per commune with listed offers.
+    fn communes(&mut self, by_commune: &BTreeMap<&str, Vec<&'a Prepared<'a>>>) {
+        let geo = geography();
+        for (insee, members) in by_commune {
+            let Some(commune) = geo.commune(insee) else {
+                continue;
+            };
+            self.listing(urls::commune(commune), members, || {
+                let mut crumbs = vec![home_crumb()];
+                if let Some(department) = geo.department(commune.department) {
+                    crumbs.push(crumb(
+                        &format!("{} ({})", department.name, department.code),
+                        &urls::department(department),
+                    ));
+                }
+                Listing {
+                    title: format!("{} ({})", commune.name, commune.department),
+                    intro: format!("Les annonces d'entraide à {}.", commune.name),
+                    crumbs,
+                    feed: Some(format!("{}atom.xml", urls::commune(commune))),
+                    links: Vec::new(),
+                }
+            });
+        }
+    }
+
+    /// One page per public offer (and the sitemap's URL of each listed one).
+    fn offer_pages(&mut self, prepared: &'a [Prepared<'a>]) {
+        for prepared in prepared {
+            let (url, lastmod) = prepared.drawn.sitemap.get_or_init(|| {
+                let offer = prepared.offer;
+                (
+                    urls::offer(offer.id),
+                    offer.updated.date_naive().to_string(),
+                )
+            });
+            if prepared.listed {
+                self.sitemap.push(SitemapUrl {
+                    url: url.as_str().into(),
+                    lastmod: Some(lastmod),
+                });
+            }
+            if self.wants(url) {
+                self.jobs.push(offer_page(prepared));
+            }
+        }
+    }
+
     fn wants(&self, url: &str) -> bool {
         self.scope.is_none_or(|scope| scope.wants(url))
     }
@@ -594,12 +657,7 @@ pub fn plan<'a>(
     assets: &[String],
 ) -> Vec<Job<'a>> {
     let geo = geography();
-    let mut planner = Planner {
-        config,
-        scope,
-        jobs: Vec::new(),
-        sitemap: Vec::new(),
-    };
+    let mut planner = Planner::new(config, scope);
     let mut listed: Vec<&Prepared> = prepared.iter().filter(|p| p.listed).collect();
     // Ids are unique: the order is total, and an unstable sort finds the same one.
     listed.sort_unstable_by(|a, b| {
@@ -653,240 +711,210 @@ pub fn plan<'a>(
             .collect()
     };
 
-    // Home
-    let domain_cards: Vec<Value> = config
-        .domains
-        .iter()
-        .map(|d| {
-            json!({ "label": d.label, "url": urls::domain(&d.slug), "description": d.description,
-                    "count": french::count(count_in(&by_domain, &d.slug.as_str()), "annonce", "annonces") })
-        })
-        .collect();
-    let home = json!({
-        "page": page_meta(&config.name, &config.description, "/", Vec::new(), false),
-        "domains": domain_cards,
-        "count": french::count(listed.len(), "annonce", "annonces"),
-    });
-    planner.html(
-        "/",
-        "home.html",
-        home,
-        listed.iter().take(HOME_LATEST).copied().collect(),
-    );
-
-    // Every listing
-    planner.listing("/annonces/".into(), &listed, || Listing {
-        title: "Toutes les annonces".into(),
-        intro: "Les annonces en cours, partout en France, les plus récentes d'abord.".into(),
-        crumbs: vec![home_crumb()],
-        feed: Some("/annonces/atom.xml".into()),
-        links: Vec::new(),
-    });
-
-    let domain_index: Vec<Value> = config
-        .domains
-        .iter()
-        .map(|d| {
-            counted_link(
-                &d.label,
-                &urls::domain(&d.slug),
-                count_in(&by_domain, &d.slug.as_str()),
-            )
-        })
-        .collect();
-    let meta = json!({
-        "page": page_meta("Les domaines", "Toutes les annonces d'entraide, domaine par domaine.", "/domaines/", vec![home_crumb()], false),
-        "heading": "Les domaines", "groups": [{ "heading": "", "items": domain_index }],
-    });
-    planner.html("/domaines/", "index.html", meta, Vec::new());
-    for domain in &config.domains {
-        let members = by_domain
-            .get(domain.slug.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        planner.listing(urls::domain(&domain.slug), members, || {
-            let departments = by_domain_department
-                .iter()
-                .filter(|((d, _), _)| *d == domain.slug.as_str())
-                .filter_map(|((_, code), offers)| {
-                    let department = geo.department(code)?;
-                    Some(counted_link(
-                        &format!("{} ({})", department.name, department.code),
-                        &urls::domain_department(&domain.slug, department),
-                        offers.len(),
-                    ))
-                })
-                .collect();
-            Listing {
-                title: format!("Domaine {}", domain.label.to_lowercase()),
-                intro: domain.description.clone(),
-                crumbs: vec![home_crumb(), crumb("Domaines", "/domaines/")],
-                feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
-                links: vec![("Par département".into(), departments)],
-            }
+    // Communes' listings and offers' pages are planned on the other core meanwhile,
+    // then appended in this order (the sitemap lists URLs in plan order).
+    let mut communes = Planner::new(config, scope);
+    let mut offer_pages = Planner::new(config, scope);
+    rayon::scope(|s| {
+        s.spawn(|_| communes.communes(&by_commune));
+        s.spawn(|_| offer_pages.offer_pages(prepared));
+        // Home
+        let domain_cards: Vec<Value> = config
+            .domains
+            .iter()
+            .map(|d| {
+                json!({ "label": d.label, "url": urls::domain(&d.slug), "description": d.description,
+                        "count": french::count(count_in(&by_domain, &d.slug.as_str()), "annonce", "annonces") })
+            })
+            .collect();
+        let home = json!({
+            "page": page_meta(&config.name, &config.description, "/", Vec::new(), false),
+            "domains": domain_cards,
+            "count": french::count(listed.len(), "annonce", "annonces"),
         });
-    }
-    for ((domain_slug, code), members) in &by_domain_department {
-        let (Some(domain), Some(department)) = (config.domain(domain_slug), geo.department(code))
-        else {
-            continue;
-        };
-        let url = urls::domain_department(domain_slug, department);
-        planner.listing(url, members, || Listing {
-            title: format!(
-                "{} – {} ({})",
-                domain.label, department.name, department.code
-            ),
-            intro: format!(
-                "Les annonces du domaine {} dans le département {}.",
-                domain.label.to_lowercase(),
-                department.name
-            ),
-            crumbs: vec![
-                home_crumb(),
-                crumb(&domain.label, &urls::domain(domain_slug)),
-            ],
-            feed: None,
+        planner.html(
+            "/",
+            "home.html",
+            home,
+            listed.iter().take(HOME_LATEST).copied().collect(),
+        );
+
+        // Every listing
+        planner.listing("/annonces/".into(), &listed, || Listing {
+            title: "Toutes les annonces".into(),
+            intro: "Les annonces en cours, partout en France, les plus récentes d'abord.".into(),
+            crumbs: vec![home_crumb()],
+            feed: Some("/annonces/atom.xml".into()),
             links: Vec::new(),
         });
-    }
 
-    // Regions and departments
-    let mut region_groups = Vec::new();
-    for region in geo.regions() {
-        let departments = departments_of(region);
-        region_groups.push(
-            json!({ "heading": region.name, "url": urls::region(region), "items": departments }),
-        );
-    }
-    let outside: Vec<Value> = geo
-        .departments()
-        .iter()
-        .filter(|d| geo.region(d.region).is_none())
-        .map(department_link)
-        .collect();
-    region_groups.push(json!({ "heading": "Collectivités d'outre-mer", "items": outside }));
-    let meta = json!({
-        "page": page_meta("Les départements", "Les annonces d'entraide de chaque département, région par région.", "/departements/", vec![home_crumb()], false),
-        "heading": "Les départements", "groups": region_groups,
-    });
-    planner.html("/departements/", "index.html", meta, Vec::new());
-    let regions: Vec<Value> = geo
-        .regions()
-        .iter()
-        .map(|r| counted_link(r.name, &urls::region(r), count_in(&by_region, &r.code)))
-        .collect();
-    let meta = json!({
-        "page": page_meta("Les régions", "Les annonces d'entraide de chaque région.", "/regions/", vec![home_crumb()], false),
-        "heading": "Les régions", "groups": [{ "heading": "", "items": regions }],
-    });
-    planner.html("/regions/", "index.html", meta, Vec::new());
-
-    for region in geo.regions() {
-        let members = by_region
-            .get(region.code)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        planner.listing(urls::region(region), members, || Listing {
-            title: format!("Région {}", region.name),
-            intro: format!("Les annonces d'entraide en {}.", region.name),
-            crumbs: vec![home_crumb(), crumb("Régions", "/regions/")],
-            feed: None,
-            links: vec![("Par département".into(), departments_of(region))],
+        let domain_index: Vec<Value> = config
+            .domains
+            .iter()
+            .map(|d| {
+                counted_link(
+                    &d.label,
+                    &urls::domain(&d.slug),
+                    count_in(&by_domain, &d.slug.as_str()),
+                )
+            })
+            .collect();
+        let meta = json!({
+            "page": page_meta("Les domaines", "Toutes les annonces d'entraide, domaine par domaine.", "/domaines/", vec![home_crumb()], false),
+            "heading": "Les domaines", "groups": [{ "heading": "", "items": domain_index }],
         });
-    }
-    for department in geo.departments() {
-        let members = by_department
-            .get(department.code)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        planner.listing(urls::department(department), members, || {
-            let mut crumbs = vec![home_crumb(), crumb("Départements", "/departements/")];
-            if let Some(region) = geo.region(department.region) {
-                crumbs.push(crumb(region.name, &urls::region(region)));
-            }
-            let domains = config
-                .domains
-                .iter()
-                .filter_map(|d| {
-                    let count = by_domain_department
-                        .get(&(d.slug.as_str(), department.code))?
-                        .len();
-                    Some(counted_link(
-                        &d.label,
-                        &urls::domain_department(&d.slug, department),
-                        count,
-                    ))
-                })
-                .collect();
-            let communes = communes_by_department
-                .range((department.code, "")..)
-                .take_while(|((code, _), _)| *code == department.code)
-                .filter_map(|((_, slug), offers)| {
-                    let commune = geo.commune_by_slug(slug)?;
-                    Some(counted_link(
-                        commune.name,
-                        &urls::commune(commune),
-                        offers.len(),
-                    ))
-                })
-                .collect();
-            Listing {
-                title: format!("{} ({})", department.name, department.code),
-                intro: format!(
-                    "Les annonces d'entraide dans le département {} ({}).",
-                    department.name, department.code
-                ),
-                crumbs,
-                feed: Some(format!("{}atom.xml", urls::department(department))),
-                links: vec![
-                    ("Par domaine".into(), domains),
-                    ("Par commune".into(), communes),
-                ],
-            }
-        });
-    }
-    for (insee, members) in &by_commune {
-        let Some(commune) = geo.commune(insee) else {
-            continue;
-        };
-        planner.listing(urls::commune(commune), members, || {
-            let mut crumbs = vec![home_crumb()];
-            if let Some(department) = geo.department(commune.department) {
-                crumbs.push(crumb(
-                    &format!("{} ({})", department.name, department.code),
-                    &urls::department(department),
-                ));
-            }
-            Listing {
-                title: format!("{} ({})", commune.name, commune.department),
-                intro: format!("Les annonces d'entraide à {}.", commune.name),
-                crumbs,
-                feed: Some(format!("{}atom.xml", urls::commune(commune))),
-                links: Vec::new(),
-            }
-        });
-    }
-
-    // One page per public offer
-    for prepared in prepared {
-        let (url, lastmod) = prepared.drawn.sitemap.get_or_init(|| {
-            let offer = prepared.offer;
-            (
-                urls::offer(offer.id),
-                offer.updated.date_naive().to_string(),
-            )
-        });
-        if prepared.listed {
-            planner.sitemap.push(SitemapUrl {
-                url: url.as_str().into(),
-                lastmod: Some(lastmod),
+        planner.html("/domaines/", "index.html", meta, Vec::new());
+        for domain in &config.domains {
+            let members = by_domain
+                .get(domain.slug.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            planner.listing(urls::domain(&domain.slug), members, || {
+                let departments = by_domain_department
+                    .iter()
+                    .filter(|((d, _), _)| *d == domain.slug.as_str())
+                    .filter_map(|((_, code), offers)| {
+                        let department = geo.department(code)?;
+                        Some(counted_link(
+                            &format!("{} ({})", department.name, department.code),
+                            &urls::domain_department(&domain.slug, department),
+                            offers.len(),
+                        ))
+                    })
+                    .collect();
+                Listing {
+                    title: format!("Domaine {}", domain.label.to_lowercase()),
+                    intro: domain.description.clone(),
+                    crumbs: vec![home_crumb(), crumb("Domaines", "/domaines/")],
+                    feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
+                    links: vec![("Par département".into(), departments)],
+                }
             });
         }
-        if planner.wants(url) {
-            planner.jobs.push(offer_page(prepared));
+        for ((domain_slug, code), members) in &by_domain_department {
+            let (Some(domain), Some(department)) =
+                (config.domain(domain_slug), geo.department(code))
+            else {
+                continue;
+            };
+            let url = urls::domain_department(domain_slug, department);
+            planner.listing(url, members, || Listing {
+                title: format!(
+                    "{} – {} ({})",
+                    domain.label, department.name, department.code
+                ),
+                intro: format!(
+                    "Les annonces du domaine {} dans le département {}.",
+                    domain.label.to_lowercase(),
+                    department.name
+                ),
+                crumbs: vec![
+                    home_crumb(),
+                    crumb(&domain.label, &urls::domain(domain_slug)),
+                ],
+                feed: None,
+                links: Vec::new(),
+            });
         }
-    }
+
+        // Regions and departments
+        let mut region_groups = Vec::new();
+        for region in geo.regions() {
+            let departments = departments_of(region);
+            region_groups.push(
+                json!({ "heading": region.name, "url": urls::region(region), "items": departments }),
+            );
+        }
+        let outside: Vec<Value> = geo
+            .departments()
+            .iter()
+            .filter(|d| geo.region(d.region).is_none())
+            .map(department_link)
+            .collect();
+        region_groups.push(json!({ "heading": "Collectivités d'outre-mer", "items": outside }));
+        let meta = json!({
+            "page": page_meta("Les départements", "Les annonces d'entraide de chaque département, région par région.", "/departements/", vec![home_crumb()], false),
+            "heading": "Les départements", "groups": region_groups,
+        });
+        planner.html("/departements/", "index.html", meta, Vec::new());
+        let regions: Vec<Value> = geo
+            .regions()
+            .iter()
+            .map(|r| counted_link(r.name, &urls::region(r), count_in(&by_region, &r.code)))
+            .collect();
+        let meta = json!({
+            "page": page_meta("Les régions", "Les annonces d'entraide de chaque région.", "/regions/", vec![home_crumb()], false),
+            "heading": "Les régions", "groups": [{ "heading": "", "items": regions }],
+        });
+        planner.html("/regions/", "index.html", meta, Vec::new());
+
+        for region in geo.regions() {
+            let members = by_region
+                .get(region.code)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            planner.listing(urls::region(region), members, || Listing {
+                title: format!("Région {}", region.name),
+                intro: format!("Les annonces d'entraide en {}.", region.name),
+                crumbs: vec![home_crumb(), crumb("Régions", "/regions/")],
+                feed: None,
+                links: vec![("Par département".into(), departments_of(region))],
+            });
+        }
+        for department in geo.departments() {
+            let members = by_department
+                .get(department.code)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            planner.listing(urls::department(department), members, || {
+                let mut crumbs = vec![home_crumb(), crumb("Départements", "/departements/")];
+                if let Some(region) = geo.region(department.region) {
+                    crumbs.push(crumb(region.name, &urls::region(region)));
+                }
+                let domains = config
+                    .domains
+                    .iter()
+                    .filter_map(|d| {
+                        let count = by_domain_department
+                            .get(&(d.slug.as_str(), department.code))?
+                            .len();
+                        Some(counted_link(
+                            &d.label,
+                            &urls::domain_department(&d.slug, department),
+                            count,
+                        ))
+                    })
+                    .collect();
+                let communes = communes_by_department
+                    .range((department.code, "")..)
+                    .take_while(|((code, _), _)| *code == department.code)
+                    .filter_map(|((_, slug), offers)| {
+                        let commune = geo.commune_by_slug(slug)?;
+                        Some(counted_link(
+                            commune.name,
+                            &urls::commune(commune),
+                            offers.len(),
+                        ))
+                    })
+                    .collect();
+                Listing {
+                    title: format!("{} ({})", department.name, department.code),
+                    intro: format!(
+                        "Les annonces d'entraide dans le département {} ({}).",
+                        department.name, department.code
+                    ),
+                    crumbs,
+                    feed: Some(format!("{}atom.xml", urls::department(department))),
+                    links: vec![
+                        ("Par domaine".into(), domains),
+                        ("Par commune".into(), communes),
+                    ],
+                }
+            });
+        }
+    });
+    planner.append(communes);
+    planner.append(offer_pages);
 
     // Fixed pages
     planner.html("/publier/", "publish.html", publish, Vec::new());
