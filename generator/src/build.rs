@@ -334,9 +334,8 @@ impl<'a> Build<'a> {
     /// removes stale files and saves the manifest.
     pub fn finish(self, offers: &[Offer]) -> Result<BuildReport, BuildError> {
         let (report, memory) = self.finish_with_memory(offers)?;
-        // Freeing 160,000 manifest entries one by one takes a tenth of a second
-        // nobody needs to wait for (a command that ends here does not at all).
-        std::thread::spawn(move || drop(memory));
+        // 160,000 manifest entries: a command that ends here need not free them.
+        drop_in_background(memory);
         Ok(report)
     }
 
@@ -594,6 +593,13 @@ fn create_folders(
         let path = out.join(folder);
         std::fs::create_dir_all(&path).map_err(|e| BuildError::io(&path, e))
     })
+}
+
+/// Frees `value` on a thread of its own (or here, if none can be started): big
+/// structures take a tenth of a second to free, which nobody needs to wait for.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    // Unlike `thread::spawn`, a failed `Builder::spawn` drops the closure here.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// Removes a file the build no longer makes, and the folders that leaves empty;

@@ -18,7 +18,7 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
-pub use build::{Build, BuildOptions, BuildReport, Progress, Site, build};
+pub use build::{Build, BuildOptions, BuildReport, Progress, Site, build, drop_in_background};
 pub use config::SiteConfig;
 pub use live::LiveSite;
 pub use render::CSV_COLUMNS as OPEN_DATA_COLUMNS;

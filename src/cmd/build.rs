@@ -78,7 +78,7 @@ pub async fn build_site(
         let report = build.finish(&offers);
         // 100,000 offers are two million strings to free: not on the way to the
         // summary (the command ends with it).
-        std::thread::spawn(move || drop(offers));
+        generator::drop_in_background(offers);
         report
     };
     let (mut report, loaded) = stream_build(env, site, out, force, search, finish).await?;
