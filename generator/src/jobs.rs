@@ -110,7 +110,7 @@ impl Scope {
 
     /// The paths of `files` that belong to a URL of the scope, the search index's
     /// aside: found by looking up what each URL can own (its index, feed, pages
-    /// 2, 3… while they exist; the sitemap's parts 1, 2…) instead of reading every
+    /// 1, 2… while they exist; the sitemap's parts 1, 2…) instead of reading every
     /// entry of a 160,000-file manifest.
     pub fn owned<'f>(&self, files: &'f Files) -> Vec<&'f str> {
         let search = format!("{}/", crate::search::SEARCH_DIR);
@@ -132,7 +132,7 @@ impl Scope {
             } else if url.is_empty() || url.ends_with('/') {
                 found(format!("{url}index.html"));
                 found(format!("{url}atom.xml"));
-                (2..)
+                (1..)
                     .take_while(|n| found(format!("{url}page/{n}/index.html")))
                     .for_each(drop);
             } else {
@@ -211,6 +211,60 @@ impl Job<'_> {
     }
 }
 
+/// A page of a listing. The front page shows the newest offers; older ones are
+/// archived on pages numbered from the oldest, so that an archived page keeps its
+/// offers while new ones arrive: a new offer redraws the front pages of its
+/// listings, not every page of them (docs/design.md « Listings »).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingPart {
+    Front,
+    Archived(usize),
+}
+
+impl ListingPart {
+    fn url(self, listing: &str) -> String {
+        match self {
+            ListingPart::Front => listing.to_owned(),
+            ListingPart::Archived(number) => urls::page(listing, number),
+        }
+    }
+}
+
+/// How a listing of `count` offers, newest first, is cut into pages: each archived
+/// page holds `page_size` offers, the front page the rest (up to twice as many).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    count: usize,
+    page_size: usize,
+    archived: usize,
+}
+
+impl Layout {
+    fn new(count: usize, page_size: usize) -> Self {
+        Layout {
+            count,
+            page_size,
+            archived: (count / page_size).saturating_sub(1),
+        }
+    }
+
+    /// The front page, then the archived pages from the newest.
+    fn parts(self) -> impl Iterator<Item = ListingPart> {
+        std::iter::once(ListingPart::Front)
+            .chain((1..=self.archived).rev().map(ListingPart::Archived))
+    }
+
+    /// The positions (newest first) of the offers a page shows.
+    fn range(self, part: ListingPart) -> std::ops::Range<usize> {
+        match part {
+            ListingPart::Front => 0..self.count - self.archived * self.page_size,
+            ListingPart::Archived(number) => {
+                self.count - number * self.page_size..self.count - (number - 1) * self.page_size
+            }
+        }
+    }
+}
+
 /// What a listing's pages share: built and hashed once per listing.
 pub struct ListingInfo {
     url: String,
@@ -221,15 +275,18 @@ pub struct ListingInfo {
     crumbs: Vec<Value>,
     feed: Option<String>,
     links: Vec<Value>,
-    total_pages: usize,
-    hash: blake3::Hash,
+    archived: usize,
+    /// What the front page shows besides its offers.
+    front_hash: blake3::Hash,
+    /// What every archived page shows besides its offers and its links.
+    archived_hash: blake3::Hash,
 }
 
 /// A job's own context. Listing pages keep only a shared summary and their page
 /// number: their context is built only if the page has to be drawn.
 pub enum Meta<'a> {
     Value(Value),
-    ListingPage(Arc<ListingInfo>, usize),
+    ListingPage(Arc<ListingInfo>, ListingPart),
     /// A sitemap's URLs (160,000 at 100,000 offers: no JSON made of them).
     Sitemap(Vec<SitemapUrl<'a>>),
 }
@@ -248,9 +305,15 @@ impl Meta<'_> {
                 // Straight into the hasher: a sitemap part is megabytes of JSON.
                 let _ = serde_json::to_writer(hasher, value);
             }
-            Meta::ListingPage(info, number) => {
-                hasher.update(info.hash.as_bytes());
+            Meta::ListingPage(info, ListingPart::Front) => {
+                hasher.update(info.front_hash.as_bytes());
+            }
+            Meta::ListingPage(info, ListingPart::Archived(number)) => {
+                hasher.update(info.archived_hash.as_bytes());
                 hasher.update(&number.to_le_bytes());
+                // Its links depend on how many pages there are only when it is
+                // one of the three newest (see `pagination`).
+                hasher.update(&info.archived.min(number + 3).to_le_bytes());
             }
             Meta::Sitemap(urls) => {
                 // One buffer, hashed at once: 50,000 URLs fed one by one cost the
@@ -272,31 +335,33 @@ impl Meta<'_> {
         match self {
             Meta::Value(value) => Cow::Borrowed(value),
             Meta::Sitemap(_) => Cow::Owned(Value::Null),
-            Meta::ListingPage(info, number) => {
-                let number = *number;
-                let url = urls::page(&info.url, number);
-                let title = if number == 1 {
-                    info.title.clone()
-                } else {
-                    format!("{} – page {number}", info.title)
-                };
-                let links = if number == 1 {
-                    info.links.as_slice()
-                } else {
-                    &[]
+            Meta::ListingPage(info, part) => {
+                let url = part.url(&info.url);
+                // The count and the links are on the front page only: an archived
+                // page must not change with every offer published.
+                let (title, description, count, links) = match *part {
+                    ListingPart::Front => (
+                        info.title.clone(),
+                        info.description.clone(),
+                        info.count.as_str().into(),
+                        info.links.as_slice(),
+                    ),
+                    ListingPart::Archived(number) => (
+                        format!("{} – page {number}", info.title),
+                        format!("{} – page {number}. {}", info.title, info.intro),
+                        Value::Null,
+                        &[][..],
+                    ),
                 };
                 let listing = object([
                     ("heading", info.title.as_str().into()),
                     ("intro", info.intro.as_str().into()),
-                    ("count", info.count.as_str().into()),
+                    ("count", count),
                     ("feed", info.feed.as_deref().into()),
                     ("links", Value::Array(links.to_vec())),
-                    (
-                        "pagination",
-                        pagination(&info.url, number, info.total_pages),
-                    ),
+                    ("pagination", pagination(&info.url, *part, info.archived)),
                 ]);
-                let page = page_meta(&title, &info.description, &url, info.crumbs.clone(), false);
+                let page = page_meta(&title, &description, &url, info.crumbs.clone(), false);
                 Cow::Owned(object([("page", page), ("listing", listing)]))
             }
         }
@@ -356,35 +421,54 @@ fn counted_link(label: &str, url: &str, count: usize) -> Value {
     json!({ "label": label, "url": url, "count": french::count(count, "annonce", "annonces") })
 }
 
-/// At most 7 page numbers: first, last and the neighbourhood of the current page.
-fn pagination(base: &str, current: usize, total: usize) -> Value {
-    let mut numbers: Vec<usize> = vec![1, total];
-    numbers.extend(current.saturating_sub(2).max(1)..=(current + 2).min(total));
-    numbers.sort_unstable();
+/// Links to at most 7 pages, newest first: the front page, the oldest page and
+/// the neighbourhood of the current one. `previous` leads to newer offers, `next`
+/// to older ones.
+fn pagination(base: &str, part: ListingPart, archived: usize) -> Value {
+    // The front page counts as the page after the newest archived one.
+    let front = archived + 1;
+    let current = match part {
+        ListingPart::Front => front,
+        ListingPart::Archived(number) => number,
+    };
+    let link = |n: usize| {
+        if n == front {
+            ListingPart::Front
+        } else {
+            ListingPart::Archived(n)
+        }
+        .url(base)
+    };
+    let mut numbers: Vec<usize> = vec![front, 1];
+    numbers.extend(current.saturating_sub(2).max(1)..=(current + 2).min(front));
+    numbers.sort_unstable_by(|a, b| b.cmp(a));
     numbers.dedup();
     let pages: Vec<Value> = numbers
         .iter()
         .map(|&n| {
+            let label = if n == front {
+                "Dernières annonces".to_owned()
+            } else {
+                n.to_string()
+            };
             object([
-                ("number", n.into()),
-                ("url", urls::page(base, n).into()),
+                ("label", label.into()),
+                ("url", link(n).into()),
                 ("current", (n == current).into()),
             ])
         })
         .collect();
+    let number = match part {
+        ListingPart::Front => Value::Null,
+        ListingPart::Archived(number) => number.into(),
+    };
     object([
-        ("current", current.into()),
-        ("total", total.into()),
+        ("number", number),
         (
             "previous",
-            (current > 1).then(|| urls::page(base, current - 1)).into(),
+            (current < front).then(|| link(current + 1)).into(),
         ),
-        (
-            "next",
-            (current < total)
-                .then(|| urls::page(base, current + 1))
-                .into(),
-        ),
+        ("next", (current > 1).then(|| link(current - 1)).into()),
         ("pages", Value::Array(pages)),
     ])
 }
@@ -510,11 +594,9 @@ impl<'a> Planner<'a> {
         offers: &[&'a Prepared<'a>],
         describe: impl FnOnce() -> Listing,
     ) {
-        let page_size = self.config.page_size;
-        let total_pages = offers.len().div_ceil(page_size).max(1);
-        let pages = (1..=total_pages).map(|number| urls::page(&url, number));
-        self.sitemap.extend(pages.map(|url| SitemapUrl {
-            url: url.into(),
+        let layout = Layout::new(offers.len(), self.config.page_size);
+        self.sitemap.extend(layout.parts().map(|part| SitemapUrl {
+            url: part.url(&url).into(),
             lastmod: None,
         }));
         if !self.wants(&url) {
@@ -527,8 +609,24 @@ impl<'a> Planner<'a> {
             .iter()
             .map(|(heading, items)| json!({ "heading": heading, "items": items }))
             .collect();
-        let mut info = ListingInfo {
-            description: format!("{} : {count}. {}", listing.title, listing.intro),
+        let hash = |summary: Value| blake3::hash(&serde_json::to_vec(&summary).unwrap_or_default());
+        let archived_hash = hash(json!([
+            url,
+            listing.title,
+            listing.intro,
+            listing.crumbs,
+            listing.feed
+        ]));
+        let description = format!("{} : {count}. {}", listing.title, listing.intro);
+        let front_hash = hash(json!([
+            archived_hash.as_bytes(),
+            description,
+            count,
+            links,
+            layout.archived
+        ]));
+        let info = Arc::new(ListingInfo {
+            description,
             url: url.clone(),
             title: listing.title.clone(),
             intro: listing.intro,
@@ -536,29 +634,16 @@ impl<'a> Planner<'a> {
             crumbs: listing.crumbs,
             feed: listing.feed.clone(),
             links,
-            total_pages,
-            hash: blake3::Hash::from_bytes([0; 32]),
-        };
-        let summary = json!([
-            info.url,
-            info.title,
-            info.description,
-            info.intro,
-            info.count,
-            info.crumbs,
-            info.feed,
-            info.links,
-            info.total_pages
-        ]);
-        info.hash = blake3::hash(&serde_json::to_vec(&summary).unwrap_or_default());
-        let info = Arc::new(info);
-        for number in 1..=total_pages {
-            let members = offers.iter().skip((number - 1) * page_size).take(page_size);
+            archived: layout.archived,
+            front_hash,
+            archived_hash,
+        });
+        for part in layout.parts() {
             self.jobs.push(Job {
-                path: urls::file_of(&urls::page(&url, number)),
+                path: urls::file_of(&part.url(&url)),
                 output: Output::Html("listing.html"),
-                meta: Meta::ListingPage(Arc::clone(&info), number),
-                offers: members.copied().collect(),
+                meta: Meta::ListingPage(Arc::clone(&info), part),
+                offers: offers[layout.range(part)].to_vec(),
             });
         }
         if let Some(feed) = listing.feed {
@@ -1149,8 +1234,8 @@ mod tests {
             "index.html",
             "annonces/index.html",
             "annonces/atom.xml",
+            "annonces/page/1/index.html",
             "annonces/page/2/index.html",
-            "annonces/page/3/index.html",
             "annonces/01KA2B3C4D5E6F7G8H9J0K1M2N/index.html",
             "villes/brest-29/index.html",
             "villes/brest-29/atom.xml",
@@ -1198,18 +1283,64 @@ mod tests {
     }
 
     #[test]
-    fn pagination_shows_first_last_and_neighbours() {
-        let numbers = |current| -> Vec<u64> {
-            pagination("/annonces/", current, 40)["pages"]
+    fn archived_pages_keep_their_offers_when_a_new_one_arrives() {
+        // A page's offers as positions counted from the oldest.
+        let from_oldest = |layout: Layout, part| {
+            let range = layout.range(part);
+            layout.count - range.end..layout.count - range.start
+        };
+        for count in 0..60 {
+            let before = Layout::new(count, 5);
+            let shown: Vec<usize> = before.parts().flat_map(|p| before.range(p)).collect();
+            assert_eq!(shown, (0..count).collect::<Vec<_>>(), "{count}");
+            let front = before.range(ListingPart::Front).len();
+            assert!((count.min(5)..10).contains(&front), "{count}: {front}");
+            let after = Layout::new(count + 1, 5);
+            assert!(after.archived >= before.archived);
+            for number in 1..=before.archived {
+                let part = ListingPart::Archived(number);
+                assert_eq!(from_oldest(before, part), from_oldest(after, part));
+            }
+        }
+    }
+
+    #[test]
+    fn pagination_links_the_front_the_oldest_and_neighbours() {
+        let labels = |part| -> Vec<String> {
+            pagination("/annonces/", part, 40)["pages"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|p| p["number"].as_u64().unwrap())
+                .map(|p| p["label"].as_str().unwrap().to_owned())
                 .collect()
         };
-        assert_eq!(numbers(1), [1, 2, 3, 40]);
-        assert_eq!(numbers(20), [1, 18, 19, 20, 21, 22, 40]);
-        assert_eq!(pagination("/annonces/", 2, 40)["previous"], "/annonces/");
-        assert_eq!(pagination("/annonces/", 2, 40)["next"], "/annonces/page/3/");
+        let front = "Dernières annonces";
+        assert_eq!(labels(ListingPart::Front), [front, "40", "39", "1"]);
+        assert_eq!(
+            labels(ListingPart::Archived(20)),
+            [front, "22", "21", "20", "19", "18", "1"]
+        );
+        assert_eq!(
+            labels(ListingPart::Archived(2)),
+            [front, "4", "3", "2", "1"]
+        );
+        let links = |part| {
+            let value = pagination("/annonces/", part, 40);
+            (value["previous"].clone(), value["next"].clone())
+        };
+        assert_eq!(
+            links(ListingPart::Front),
+            (Value::Null, "/annonces/page/40/".into())
+        );
+        assert_eq!(
+            links(ListingPart::Archived(40)),
+            ("/annonces/".into(), "/annonces/page/39/".into())
+        );
+        assert_eq!(
+            links(ListingPart::Archived(1)),
+            ("/annonces/page/2/".into(), Value::Null)
+        );
+        let single = pagination("/annonces/", ListingPart::Front, 0);
+        assert_eq!(single["pages"].as_array().unwrap().len(), 1);
     }
 }

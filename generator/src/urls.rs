@@ -21,13 +21,10 @@ pub fn region(region: &Region) -> String {
 pub fn commune(commune: &Commune) -> String {
     format!("/villes/{}/", commune.slug)
 }
-/// Page `n` of a listing whose first page is `base`: `/annonces/page/2/`.
+/// Archived page `n` of a listing whose front page is `base`: `/annonces/page/2/`
+/// (page 1 holds the oldest offers).
 pub fn page(base: &str, n: usize) -> String {
-    if n <= 1 {
-        base.to_owned()
-    } else {
-        format!("{base}page/{n}/")
-    }
+    format!("{base}page/{n}/")
 }
 /// The file a URL is served from: `/annonces/` → `annonces/index.html`.
 pub fn file_of(url: &str) -> String {

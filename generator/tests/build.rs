@@ -88,6 +88,7 @@ fn can_build_every_page_type() {
         "robots.txt",
         "sitemap.xml",
         "annonces/index.html",
+        "annonces/page/1/index.html",
         "annonces/page/2/index.html",
         "annonces/atom.xml",
         "domaines/index.html",
@@ -138,14 +139,8 @@ fn listings_show_only_listed_offers_and_pages_follow_status() {
     let dir = tempfile::tempdir().unwrap();
     let offers = fixture_offers();
     build_into(dir.path(), &offers);
-    let listing: String = (1..=20)
-        .map(|n| {
-            if n == 1 {
-                "annonces/index.html".to_owned()
-            } else {
-                format!("annonces/page/{n}/index.html")
-            }
-        })
+    let listing: String = std::iter::once("annonces/index.html".to_owned())
+        .chain((1..=20).map(|n| format!("annonces/page/{n}/index.html")))
         .filter_map(|p| std::fs::read_to_string(dir.path().join(p)).ok())
         .collect();
     for offer in &offers {
@@ -303,6 +298,36 @@ fn golden_pages() {
     insta::assert_snapshot!("domain", read(dir.path(), "domaines/medical/index.html"));
     insta::assert_snapshot!("feed", read(dir.path(), "domaines/medical/atom.xml"));
     insta::assert_snapshot!("robots", read(dir.path(), "robots.txt"));
+    insta::assert_snapshot!("archived", read(dir.path(), "annonces/page/2/index.html"));
+}
+
+#[test]
+fn a_new_offer_leaves_archived_pages_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let archived = |dir: &Path| -> Vec<String> {
+        (1..)
+            .map(|n| format!("annonces/page/{n}/index.html"))
+            .take_while(|path| dir.join(path).is_file())
+            .map(|path| read(dir, &path))
+            .collect()
+    };
+    let before = archived(dir.path());
+    assert!(before.len() >= 3, "the fixture fills several pages");
+    let newest = offers.iter().find(|o| o.is_listed(now())).unwrap().clone();
+    let id = offers::Ulid::new();
+    let newest_link = format!("href=\"/annonces/{id}/\"");
+    offers.push(Offer {
+        id,
+        published: Some(now()),
+        ..newest
+    });
+    build_into(dir.path(), &offers);
+    // Same bytes: a build writes only files whose bytes changed.
+    let after = archived(dir.path());
+    assert_eq!(after[..before.len()], before[..]);
+    assert!(read(dir.path(), "annonces/index.html").contains(&newest_link));
 }
 
 /// One change a poster or the platform makes to the offers.
