@@ -44,29 +44,43 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
     let listed: Vec<&Offer> = offers.iter().filter(|o| o.is_listed(Utc::now())).collect();
+    let mut oldest_first = listed.clone();
+    oldest_first.sort_by_key(|offer| offer.published);
+    // An offer taken anywhere in the demo's order; for expiry, the oldest ones.
+    let anywhere = |run: usize| listed[(run * 7919 + 17) % listed.len()];
+    let oldest = |run: usize| oldest_first[run];
     type Change = fn(&Offer, usize) -> Offer;
-    let changes: [(&str, Change); 3] = [
-        ("title edited", |offer, run| Offer {
+    type Pick<'a> = &'a dyn Fn(usize) -> &'a Offer;
+    let changes: [(&str, Pick, Change); 4] = [
+        ("title edited", &anywhere, |offer, run| Offer {
             title: format!("{} (modifiée {run})", offer.title),
             updated: Utc::now(),
             ..offer.clone()
         }),
-        ("marked filled", |offer, _| Offer {
+        ("marked filled", &anywhere, |offer, _| Offer {
             status: Status::Filled,
             updated: Utc::now(),
             ..offer.clone()
         }),
-        ("new offer published", |offer, _| Offer {
+        ("oldest offer expired", &oldest, |offer, _| Offer {
+            status: Status::Expired,
+            updated: Utc::now(),
+            ..offer.clone()
+        }),
+        ("new offer published", &anywhere, |offer, _| Offer {
             id: Ulid::new(),
             published: Some(Utc::now()),
             updated: Utc::now(),
             ..offer.clone()
         }),
     ];
-    for (name, change) in changes.into_iter().filter(|(name, _)| name.contains(&only)) {
+    for (name, pick, change) in changes
+        .into_iter()
+        .filter(|(name, ..)| name.contains(&only))
+    {
         let mut runs: Vec<(Duration, Duration, BuildReport)> = (0..RUNS)
             .map(|run| {
-                let changed = change(listed[(run * 7919 + 17) % listed.len()], run);
+                let changed = change(pick(run), run);
                 let pages = std::sync::Mutex::new(Duration::ZERO);
                 let start = Instant::now();
                 let report = live

@@ -311,9 +311,10 @@ impl Meta<'_> {
             Meta::ListingPage(info, ListingPart::Archived(number)) => {
                 hasher.update(info.archived_hash.as_bytes());
                 hasher.update(&number.to_le_bytes());
-                // Its links depend on how many pages there are only when it is
-                // one of the three newest (see `pagination`).
-                hasher.update(&info.archived.min(number + 3).to_le_bytes());
+                // How many pages there are changes its links only when it is one
+                // of the two newest: the front page is then among its neighbours
+                // (see `pagination`).
+                hasher.update(&info.archived.min(number + 2).to_le_bytes());
             }
             Meta::Sitemap(urls) => {
                 // One buffer, hashed at once: 50,000 URLs fed one by one cost the
@@ -525,23 +526,28 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// One page per public offer (and the sitemap's URL of each listed one).
-    fn offer_pages(&mut self, prepared: &'a [Prepared<'a>]) {
-        for prepared in prepared {
-            let (url, lastmod) = prepared.drawn.sitemap.get_or_init(|| {
+    /// One page per public offer, and the sitemap's URL of each listed one in the
+    /// listings' order (the order the offers were given in must not show: a
+    /// DynamoDB scan has none).
+    fn offer_pages(&mut self, prepared: &'a [Prepared<'a>], listed: &[&'a Prepared<'a>]) {
+        let url_of = |prepared: &'a Prepared<'a>| {
+            prepared.drawn.sitemap.get_or_init(|| {
                 let offer = prepared.offer;
                 (
                     urls::offer(offer.id),
                     offer.updated.date_naive().to_string(),
                 )
+            })
+        };
+        for prepared in listed {
+            let (url, lastmod) = url_of(prepared);
+            self.sitemap.push(SitemapUrl {
+                url: url.as_str().into(),
+                lastmod: Some(lastmod),
             });
-            if prepared.listed {
-                self.sitemap.push(SitemapUrl {
-                    url: url.as_str().into(),
-                    lastmod: Some(lastmod),
-                });
-            }
-            if self.wants(url) {
+        }
+        for prepared in prepared {
+            if self.wants(&url_of(prepared).0) {
                 self.jobs.push(offer_page(prepared));
             }
         }
@@ -802,7 +808,7 @@ pub fn plan<'a>(
     let mut offer_pages = Planner::new(config, scope);
     rayon::scope(|s| {
         s.spawn(|_| communes.communes(&by_commune));
-        s.spawn(|_| offer_pages.offer_pages(prepared));
+        s.spawn(|_| offer_pages.offer_pages(prepared, &listed));
         // Home
         let domain_cards: Vec<Value> = config
             .domains
