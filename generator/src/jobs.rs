@@ -459,12 +459,8 @@ fn pagination(base: &str, part: ListingPart, archived: usize) -> Value {
             ])
         })
         .collect();
-    let number = match part {
-        ListingPart::Front => Value::Null,
-        ListingPart::Archived(number) => number.into(),
-    };
     object([
-        ("number", number),
+        ("number", (current != front).then_some(current).into()),
         (
             "previous",
             (current < front).then(|| link(current + 1)).into(),

@@ -181,12 +181,8 @@ impl OpenDataFile<'_> {
         slot: impl Fn(&'p Prepared<'p>) -> &'p std::sync::OnceLock<Vec<u8>>,
         record: impl Fn(&Prepared, &mut Vec<u8>) -> Result<(), String>,
     ) -> Result<Vec<u8>, String> {
-        // Untouched capacity costs no memory: a generous guess copies nothing.
-        let capacity = match expected_size {
-            0 => job.offers.len() * OPEN_DATA_RECORD_GUESS,
-            size => size + size / 8,
-        };
-        let mut bytes = Vec::with_capacity(capacity);
+        let guess = job.offers.len() * OPEN_DATA_RECORD_GUESS;
+        let mut bytes = buffer_for(expected_size, guess);
         bytes.extend_from_slice(self.start);
         for (index, prepared) in job.offers.iter().enumerate() {
             if index > 0 {
@@ -208,6 +204,17 @@ impl OpenDataFile<'_> {
     }
 }
 
+/// A buffer for a file the last build wrote with `expected_size` bytes (0: none did,
+/// `guess` then), with room to grow by an eighth without copying. Untouched
+/// capacity costs no memory: a generous guess copies nothing.
+fn buffer_for(expected_size: usize, guess: usize) -> Vec<u8> {
+    let size = match expected_size {
+        0 => guess,
+        size => size,
+    };
+    Vec::with_capacity(size + size / 8)
+}
+
 /// An upper bound of one offer's open data record (about 950 bytes in JSON).
 const OPEN_DATA_RECORD_GUESS: usize = 2048;
 
@@ -219,13 +226,8 @@ fn page(
 ) -> Result<Vec<u8>, BuildError> {
     context.insert("site", &env.site);
     context.insert("assets", env.asset_urls);
-    let expected_size = if expected_size == 0 {
-        PAGE_SIZE_GUESS
-    } else {
-        expected_size
-    };
     // Straight into bytes: `render` would check the output is UTF-8 once more.
-    let mut bytes = Vec::with_capacity(expected_size + expected_size / 8);
+    let mut bytes = buffer_for(expected_size, PAGE_SIZE_GUESS);
     env.tera.render_to(template, &context, &mut bytes)?;
     Ok(bytes)
 }

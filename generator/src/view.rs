@@ -98,6 +98,9 @@ impl OfferView {
     }
 }
 
+/// How much of its description an offer's card and meta description show.
+const SUMMARY_CHARS: usize = 180;
+
 /// A description as plain text on one line, cut on a word after `max_chars`.
 pub(crate) fn summary(markdown: &str, max_chars: usize) -> String {
     let mut summary = Summary::new(max_chars);
@@ -186,7 +189,7 @@ impl OfferView {
         };
         let domain = config.domain(&offer.domain);
         let published = offer.published.unwrap_or(offer.created);
-        let mut summary = Summary::new(180);
+        let mut summary = Summary::new(SUMMARY_CHARS);
         let description_html =
             render_description_observed(&offer.description, |event| summary.observe(event));
         OfferView {
