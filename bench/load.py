@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Open-loop load on a running `entraide serve`: N requests per second on
 `POST /api/offers` and `POST /api/contact`, each from its own client address
-(`X-Forwarded-For`, trusted from loopback) so that rate limits do not hide the
-work; prints throughput and latency percentiles.
+(`X-Forwarded-For`, believed because serve trusts loopback as its proxy here)
+so that rate limits do not hide the work; prints throughput and latency
+percentiles.
 
     target/release/entraide --store sqlite:///tmp/load/db serve --demo \\
-        --bind 127.0.0.1:8099 --out /tmp/load/public --mail file:///tmp/load/outbox &
+        --bind 127.0.0.1:8099 --out /tmp/load/public --mail file:///tmp/load/outbox \\
+        --trusted-proxy 127.0.0.1 &
     python3 bench/load.py http://127.0.0.1:8099 offers 200 20
     python3 bench/load.py http://127.0.0.1:8099 contact 200 20 sqlite:///tmp/load/db
 """

@@ -14,6 +14,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "installing test dependencies"
 bash scripts/install-test-deps.sh
 
+step "demo scenarios"
+python3 scripts/check-demo-scenarios.py
+
 step "cfn-lint infra/template.yaml"
 bash infra/lint.sh
 
@@ -97,11 +100,15 @@ for path in reversed(mails):
 sys.exit(1)
 PY
 }
-curl -s -o /dev/null "$(link_in_outbox "$base/api/offers/confirm?token=")"
-mkdir -p "$public/controle/gerer"
+confirm=$(link_in_outbox "$base/api/offers/confirm?token=")
+# The link opens a page with one button (mail scanners open links); the button posts.
+mkdir -p "$public/controle/confirmer" "$public/controle/gerer"
+curl -s -o "$public/controle/confirmer/index.html" "$confirm"
+grep -q "Publier mon annonce" "$public/controle/confirmer/index.html"
+curl -s -o /dev/null -H "Origin: $base" -X POST "$confirm"
 curl -s -o "$public/controle/gerer/index.html" "$(link_in_outbox "$base/api/offers/manage?token=")"
 grep -q "Gérer votre annonce" "$public/controle/gerer/index.html"
-pages="$pages /controle/publier/ /controle/contact/ /controle/gerer/"
+pages="$pages /controle/publier/ /controle/contact/ /controle/confirmer/ /controle/gerer/"
 # Offer pages that left the site answer 404: keep only the ones that were built.
 checked=""
 for page in $pages; do

@@ -277,3 +277,79 @@ fn can_publish_a_build_to_s3_and_then_only_changes() {
         "{missing}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn errors_on_a_short_or_shared_signing_key_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("secret");
+    let serve = || {
+        Command::new(env!("CARGO_BIN_EXE_entraide"))
+            .arg("--site")
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .arg("--store")
+            .arg(format!(
+                "sqlite://{}",
+                dir.path().join("entraide.db").display()
+            ))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("ENTRAIDE_SECRET")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&key, "x".repeat(64)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = serve();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("chmod 600"), "{}", stderr(&output));
+
+    std::fs::write(&key, "trop courte").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = serve();
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("trop courte"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_creates_its_signing_key_for_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .arg("--site")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg("--store")
+        .arg(format!(
+            "sqlite://{}",
+            dir.path().join("data/entraide.db").display()
+        ))
+        .args(["serve", "--bind", "127.0.0.1:0", "--out"])
+        .arg(dir.path().join("public"))
+        .env_remove("ENTRAIDE_SECRET")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let key = dir.path().join("data/secret");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !key.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read(&key).unwrap().len() >= 32);
+    let folder = std::fs::metadata(dir.path().join("data"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(folder, 0o700, "the store's folder is the owner's");
+}

@@ -101,8 +101,10 @@ fn post(url: &str, origin: &str, form: &str) -> (u16, String, String) {
 }
 
 /// `entraide serve` for the site folder `site`, its store and output in `dir`,
-/// listening on `port`, sending mail through `mail`; stopped when dropped.
+/// listening on `port`, sending mail through `mail`, logging to `dir/serve.log`;
+/// stopped when dropped.
 fn serve(site: &Path, dir: &Path, port: u16, mail: &str) -> Running {
+    let log = std::fs::File::create(dir.join("serve.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_entraide"))
         .arg("--site")
         .arg(site)
@@ -117,7 +119,7 @@ fn serve(site: &Path, dir: &Path, port: u16, mail: &str) -> Running {
             "une clé de test assez longue pour être acceptée",
         )
         .stdin(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     Running(child)
@@ -185,7 +187,11 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     let confirm_mail = &mails(&maildir, 1)[0];
     assert!(confirm_mail.contains(&format!("To: {poster_email}")));
     let confirm = link_in(confirm_mail, &format!("{base}/api/offers/confirm?token="));
-    let (status, offer_path, _) = get(&confirm);
+    // Opened (by the person, or first by a mail scanner): a button, nothing done.
+    let (status, _, button) = get(&confirm);
+    assert_eq!(status, 200);
+    assert!(button.contains("Publier mon annonce"), "{button}");
+    let (status, offer_path, _) = post(&confirm, &base, "");
     assert_eq!(status, 303);
     assert!(offer_path.starts_with("/annonces/"), "{offer_path}");
     let (status, _, page) = get(&format!("{base}{offer_path}"));
@@ -273,6 +279,13 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     assert_eq!(status, 200);
     let (status, _, _) = get(&format!("{base}{offer_path}"));
     assert_eq!(status, 404, "erased from the site");
+
+    // The log names offers, never a private link or an address.
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(log.contains(id), "{log}");
+    for secret in ["token=", poster_email, "marie@exemple.org"] {
+        assert!(!log.contains(secret), "{secret} logged:\n{log}");
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -317,6 +330,14 @@ fn serve_rebuilds_when_content_or_theme_files_change() {
     let _serve = serve(&site, dir.path(), port, &outbox);
     wait_for_port(port);
 
+    // At rest, it stays at rest: reading its own files is no change.
+    std::thread::sleep(Duration::from_secs(10));
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(
+        !log.contains("site modifié") && !log.contains("pages en ligne"),
+        "an idle serve rebuilt:\n{log}"
+    );
+
     let page = site.join("content/a-propos.md");
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(
@@ -349,4 +370,98 @@ fn serve_rebuilds_when_content_or_theme_files_change() {
         &format!("{base}/nulle-part/"),
         "Page vraiment introuvable"
     ));
+}
+
+/// Every file under `root` except the build's manifest, by relative path.
+fn site_files(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let path = entry.path().strip_prefix(root).unwrap().to_owned();
+            (path, std::fs::read(entry.path()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_serve_killed_in_the_middle_of_a_rebuild_restarts_to_the_site_of_its_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let store = format!("sqlite://{}", dir.path().join("entraide.db").display());
+    let entraide = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_entraide"))
+            .arg("--site")
+            .arg(site)
+            .args(["--store", &store])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    entraide(&["demo", "--count", "400", "--seed", "5"]);
+    let pending: Vec<String> = entraide(&["export"])
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|offer| offer["status"] == "pending")
+        .map(|offer| offer["id"].as_str().unwrap().to_owned())
+        .collect();
+    let secret = functions::tokens::Secret::new("une clé de test assez longue pour être acceptée");
+    let outbox = format!("file://{}", dir.path().join("outbox").display());
+    // Each round publishes one offer and kills serve at a different moment of
+    // the rebuild that follows (SIGKILL: nothing is flushed, no clean-up runs).
+    for (round, id) in pending.iter().take(4).enumerate() {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut serve = serve(site, dir.path(), port, &outbox);
+        wait_for_port(port);
+        let now = chrono::Utc::now().timestamp();
+        let token = secret.sign(functions::tokens::Purpose::Confirm, id, 1, now, now + 3600);
+        let confirm = format!("{base}/api/offers/confirm?token={token}");
+        let origin = base.clone();
+        let publish = std::thread::spawn(move || {
+            let _ = agent().post(&confirm).header("origin", &origin).send("");
+        });
+        std::thread::sleep(Duration::from_millis(5 + 15 * round as u64));
+        serve.0.kill().unwrap();
+        serve.0.wait().unwrap();
+        publish.join().unwrap();
+    }
+    // Restarted, it serves the site a full build of the store gives.
+    let port = free_port();
+    let _serve = serve(site, dir.path(), port, &outbox);
+    wait_for_port(port);
+    let fresh = dir.path().join("fresh");
+    let base = format!("http://127.0.0.1:{port}");
+    entraide(&[
+        "build",
+        "--out",
+        fresh.to_str().unwrap(),
+        "--base-url",
+        &base,
+    ]);
+    let (served, built) = (site_files(&dir.path().join("public")), site_files(&fresh));
+    let differ: Vec<&PathBuf> = served
+        .keys()
+        .chain(built.keys())
+        .filter(|path| served.get(*path) != built.get(*path))
+        .take(10)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "files that differ from a full build: {differ:?}"
+    );
+    let published = entraide(&["export"])
+        .lines()
+        .filter(|line| pending.iter().take(4).any(|id| line.contains(id.as_str())))
+        .filter(|line| line.contains("\"status\":\"published\""))
+        .count();
+    eprintln!("offers published before a kill: {published} of 4");
 }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::error::AppError;
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
-use crate::offers_api::{manage_link, posted_form, sent_too_fast, stored_offer};
+use crate::offers_api::{posted_form, sent_too_fast, stored_offer};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,8 +58,12 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
         Ok(message) if errors.is_empty() => message,
         _ => return refill(state, &offer, &fields, &errors),
     };
-    if let Err(error) =
-        limits::count(state, &limits::MESSAGES_PER_IP, &limits::client_ip(parts)).await
+    if let Err(error) = limits::count(
+        state,
+        &limits::MESSAGES_PER_IP,
+        &limits::client(state, parts),
+    )
+    .await
     {
         return refill(state, &offer, &fields, &[error]);
     }
@@ -73,7 +77,8 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
     let context = json!({
         "offer": { "title": offer.title, "author_name": offer.author_name },
         "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
-        "manage_link": manage_link(state, &offer),
+        // Never the poster's private link: a reply quoting this mail reaches the visitor.
+        "moderation_email": state.site().config.moderation_email,
         "visitor": { "name": message.name, "message": message.message },
     });
     let render = |name: &str| {

@@ -21,6 +21,9 @@ pub enum AppError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A refusal whose French explanation is built for the case.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -30,7 +33,7 @@ impl AppError {
         AppError::Internal(error.to_string())
     }
 
-    fn status_and_message(&self) -> (StatusCode, &'static str) {
+    fn status_and_message(&self) -> (StatusCode, &str) {
         match self {
             AppError::BadLink => (
                 StatusCode::BAD_REQUEST,
@@ -46,6 +49,7 @@ impl AppError {
                 "Ce formulaire doit être envoyé depuis le site lui-même. Rechargez la page et réessayez.",
             ),
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            AppError::Refused(message) => (StatusCode::BAD_REQUEST, message),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Une erreur est survenue de notre côté. Rien n'a été perdu : réessayez dans quelques instants.",

@@ -1,8 +1,26 @@
-//! What both Lambda functions read from their environment.
+//! What both Lambda functions read from their environment, and how the `api`
+//! function learns who its client is.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use lambda_http::request::RequestContext;
+use sha2::{Digest, Sha256};
+
+use crate::client::{ClientAddress, parse_viewer_address};
+use crate::error::AppError;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The header CloudFront adds to every request it forwards to the `api` function,
+/// holding the secret of `ENTRAIDE_ORIGIN_SECRET`.
+pub const ORIGIN_SECRET_HEADER: &str = "x-entraide-origin-secret";
+/// CloudFront's view of the client: `ip:port`.
+const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
 
 /// A required environment variable.
 pub fn variable(name: &str) -> Result<String, Error> {
@@ -18,4 +36,122 @@ pub fn site_from_env() -> Result<generator::Site, Error> {
         .trim_end_matches('/')
         .to_owned();
     Ok(site)
+}
+
+/// Wraps the router for API Gateway. With an origin secret (the function sits
+/// behind our CloudFront distribution), a request without the secret header is
+/// refused, and the client is CloudFront's viewer address; without one, the
+/// client is API Gateway's source IP. Headers a client can write are never used.
+pub fn behind_gateway(router: Router, origin_secret: Option<String>) -> Router {
+    let expected: Option<[u8; 32]> =
+        origin_secret.map(|secret| Sha256::digest(secret.as_bytes()).into());
+    router.layer(middleware::from_fn_with_state(
+        Arc::new(expected),
+        prove_client,
+    ))
+}
+
+async fn prove_client(
+    State(expected): State<Arc<Option<[u8; 32]>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let client = if let Some(expected) = expected.as_ref() {
+        // Digests compared, so that the time taken says nothing about the secret.
+        let sent: Option<[u8; 32]> = request
+            .headers()
+            .get(ORIGIN_SECRET_HEADER)
+            .map(|value| Sha256::digest(value.as_bytes()).into());
+        if sent.as_ref() != Some(expected) {
+            return AppError::Forbidden.into_response();
+        }
+        request
+            .headers()
+            .get(VIEWER_ADDRESS_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(parse_viewer_address)
+    } else {
+        match request.extensions().get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => context
+                .http
+                .source_ip
+                .as_deref()
+                .and_then(|ip| ip.parse().ok()),
+            _ => None,
+        }
+    };
+    request.headers_mut().remove(ORIGIN_SECRET_HEADER);
+    if let Some(ip) = client {
+        request.extensions_mut().insert(ClientAddress(ip));
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use tower::ServiceExt;
+
+    /// Answers with the client address the layer established.
+    fn echo(origin_secret: Option<&str>) -> Router {
+        let router = Router::new().route(
+            "/api/qui",
+            get(|request: Request| async move {
+                request
+                    .extensions()
+                    .get::<ClientAddress>()
+                    .map_or("aucune".to_owned(), |client| client.0.to_string())
+            }),
+        );
+        behind_gateway(router, origin_secret.map(str::to_owned))
+    }
+
+    async fn call(router: Router, request: Request) -> (StatusCode, String) {
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 100_000)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn gateway_request(source_ip: &str) -> axum::http::request::Builder {
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some(source_ip.to_owned());
+        Request::get("/api/qui")
+            .extension(RequestContext::ApiGatewayV2(context))
+            .header("x-forwarded-for", "6.6.6.6")
+    }
+
+    #[tokio::test]
+    async fn behind_cloudfront_only_requests_with_the_secret_pass() {
+        let request = gateway_request("198.51.100.1")
+            .header(VIEWER_ADDRESS_HEADER, "6.6.6.6:1234")
+            .body(Body::empty())
+            .unwrap();
+        let (status, _) = call(echo(Some("le secret de l'origine")), request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a direct call is refused");
+        let request = gateway_request("198.51.100.1")
+            .header(ORIGIN_SECRET_HEADER, "le secret de l'origine")
+            .header(VIEWER_ADDRESS_HEADER, "2001:db8::7:46532")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            call(echo(Some("le secret de l'origine")), request).await,
+            (StatusCode::OK, "2001:db8::7".to_owned())
+        );
+    }
+
+    #[tokio::test]
+    async fn without_cloudfront_the_gateway_source_ip_is_the_client() {
+        let request = gateway_request("198.51.100.1").body(Body::empty()).unwrap();
+        assert_eq!(
+            call(echo(None), request).await,
+            (StatusCode::OK, "198.51.100.1".to_owned())
+        );
+    }
 }

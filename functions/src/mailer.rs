@@ -37,9 +37,33 @@ pub struct Outgoing {
     pub automatic: bool,
 }
 
+impl Outgoing {
+    /// The platform's own mail to `to`, drawn from the theme's `mail/<template>.txt`
+    /// and `.html`.
+    pub fn themed(
+        site: &generator::Site,
+        template: &str,
+        to: &str,
+        subject: String,
+        context: &serde_json::Value,
+    ) -> Result<Outgoing, generator::BuildError> {
+        let render =
+            |kind: &str| site.render_page(&format!("mail/{template}.{kind}"), context.clone());
+        Ok(Outgoing {
+            to: to.to_owned(),
+            reply_to: None,
+            subject,
+            text: render("txt")?,
+            html: render("html")?,
+            automatic: true,
+        })
+    }
+}
+
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// The transport and its folder.
+    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
     Memory(Arc<Mutex<Vec<Message>>>),
 }
 
@@ -96,9 +120,10 @@ impl Mailer {
             Transport::Smtp(smtp(url, rest)?)
         } else if let Some(dir) = url.strip_prefix("file://").filter(|d| !d.is_empty()) {
             let dir = PathBuf::from(dir);
-            std::fs::create_dir_all(&dir)
+            // Mails carry addresses and private links: owner-only.
+            offers::private_files::create_private_dir(&dir)
                 .map_err(|e| MailError::BadUrl(format!("{}: {e}", dir.display())))?;
-            Transport::File(AsyncFileTransport::new(dir))
+            Transport::File(AsyncFileTransport::new(dir.clone()), dir)
         } else {
             return Err(bad(url));
         };
@@ -150,11 +175,14 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|e| MailError::Send(e.to_string())),
-            Transport::File(file) => file
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| MailError::Send(e.to_string())),
+            Transport::File(file, dir) => {
+                let id = file
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                offers::private_files::make_private(&dir.join(format!("{id}.eml")))
+                    .map_err(|e| MailError::Send(e.to_string()))
+            }
             Transport::Memory(outbox) => {
                 outbox
                     .lock()
@@ -207,10 +235,23 @@ mod tests {
     #[tokio::test]
     async fn can_write_an_outbox_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mailer = Mailer::from_url(&format!("file://{}", dir.path().display()), from()).unwrap();
+        let outbox = dir.path().join("outbox");
+        let mailer = Mailer::from_url(&format!("file://{}", outbox.display()), from()).unwrap();
         mailer.send(mail()).await.unwrap();
-        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        let files: Vec<_> = std::fs::read_dir(&outbox)
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .collect();
         assert_eq!(files.len(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| {
+                std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&outbox), 0o700, "the outbox is the owner's");
+            assert_eq!(mode(&files[0]), 0o600, "and so is every mail");
+        }
     }
 
     #[tokio::test]

@@ -5,15 +5,22 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use offers::validate::{FieldError, OfferInput, Rules, expiry, validate};
-use offers::{Offer, Status, StoreError};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration;
+use offers::validate::{FieldError, OfferInput, Rules, expiry, validate, validate_report};
+use offers::{Offer, Status, StoreError, Ulid};
 use serde_json::{Map, Value, json};
 
 use crate::error::AppError;
+use crate::limits;
 use crate::mailer::Outgoing;
 use crate::offers_api::{
-    FormFields, TokenQuery, input_values, manage_link, offer_of_token, posted_form,
+    FormFields, TokenQuery, check_origin, input_values, manage_link, offer_of_token, posted_form,
+    render_mail, stored_offer,
 };
+use crate::pages::{self, Button};
+use crate::report_api::{forget_reports, mail_moderators, moderation_link};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -31,6 +38,12 @@ pub async fn manage_page(State(state): State<AppState>, Query(query): Query<Done
         Some("fill") => {
             Some("L'annonce est marquée comme pourvue : elle quitte les listes. Merci !")
         }
+        Some("review") => Some(
+            "Votre demande est transmise à l'équipe de modération. Vous recevrez un courriel si l'annonce est rétablie.",
+        ),
+        Some("undo-address") => Some(
+            "L'annonce a retrouvé votre adresse. Les liens envoyés à l'autre adresse ne fonctionnent plus ; ce lien-ci vient de vous être envoyé.",
+        ),
         _ => None,
     };
     let page = async {
@@ -72,6 +85,9 @@ fn render(
     let mut context = generator::forms::publish_context(&state.site(), values, errors);
     let lifetime = state.site().config.offer_lifetime_days;
     let mut actions = Vec::new();
+    if offer.status == Status::Removed {
+        actions.push(json!(["review", "Demander un nouvel examen"]));
+    }
     if matches!(
         offer.status,
         Status::Published | Status::Expired | Status::Filled
@@ -127,7 +143,7 @@ async fn act(
 ) -> Result<Response, AppError> {
     let fields: FormFields = posted_form(state, headers, body)?;
     let mut offer = offer_of_token(state, token, Purpose::Manage).await?;
-    let previous_token_version = offer.token_version;
+    let (previous_token_version, previous_email) = (offer.token_version, offer.email.clone());
     let typed = fields.input();
     let conflict = |offer: &Offer, values: &Map<String, Value>| {
         render(
@@ -158,6 +174,7 @@ async fn act(
                 .delete(offer.id)
                 .await
                 .map_err(AppError::internal)?;
+            forget_reports(state, offer.id).await?;
             state.rebuild.changed().await;
             tracing::info!(offer = %offer.id, "erased by its poster");
             let context = generator::forms::message_context(
@@ -173,6 +190,9 @@ async fn act(
                 .render_page("message.html", context)
                 .map_err(AppError::internal)?;
             return Ok(Html(html).into_response());
+        }
+        "review" if offer.status == Status::Removed => {
+            return ask_for_review(state, token, &offer, &fields.message).await;
         }
         "renew" if offer.status != Status::Removed && offer.status != Status::Pending => {
             offer.status = Status::Published;
@@ -231,6 +251,7 @@ async fn act(
     let link = manage_link(state, &offer);
     if offer.token_version != previous_token_version {
         mail_new_link(state, &offer, &link).await?;
+        mail_undo_link(state, &offer, &previous_email).await;
     }
     let path = link
         .strip_prefix(&state.base_url())
@@ -239,24 +260,170 @@ async fn act(
     Ok(Redirect::to(&format!("{path}&fait={}", fields.action)).into_response())
 }
 
-/// Sends the offer's new private link to its new address.
+/// Sends the offer's new private link to its (new) address.
 async fn mail_new_link(state: &AppState, offer: &Offer, link: &str) -> Result<(), AppError> {
-    let context = json!({
-        "offer": { "title": offer.title, "author_name": offer.author_name },
-        "link": link,
-    });
-    let site = state.site();
-    let render = |name: &str| {
-        site.render_page(name, context.clone())
-            .map_err(AppError::internal)
-    };
-    let mail = Outgoing {
-        to: offer.email.clone(),
-        reply_to: None,
-        subject: format!("Nouveau lien privé pour votre annonce « {} »", offer.title),
-        text: render("mail/address.txt")?,
-        html: render("mail/address.html")?,
-        automatic: true,
-    };
+    let mail = render_mail(
+        state,
+        "address",
+        &format!("Nouveau lien privé pour votre annonce « {} »", offer.title),
+        offer,
+        json!({ "link": link }),
+    )
+    .map_err(AppError::internal)?;
     state.mailer.send(mail).await.map_err(AppError::internal)
+}
+
+/// How long the old address may undo a change of address.
+const UNDO_DAYS: i64 = 30;
+
+/// Tells the address an offer just left, with a link that gives it back (and
+/// kills the links of the new one). A failure is logged: the change stands.
+async fn mail_undo_link(state: &AppState, offer: &Offer, previous_email: &str) {
+    let now = state.now();
+    let token = state.secret.sign(
+        Purpose::UndoAddress,
+        &undo_subject(offer.id, previous_email),
+        offer.token_version,
+        now.timestamp(),
+        (now + Duration::days(UNDO_DAYS)).timestamp(),
+    );
+    let link = format!("{}/api/offers/undo-address?token={token}", state.base_url());
+    let mail = render_mail(
+        state,
+        "address_changed",
+        &format!("L'adresse de votre annonce « {} » a changé", offer.title),
+        offer,
+        json!({ "link": link, "days": UNDO_DAYS }),
+    )
+    .map(|mail| Outgoing {
+        to: previous_email.to_owned(),
+        ..mail
+    })
+    .map_err(AppError::internal);
+    let sent = match mail {
+        Ok(mail) => state.mailer.send(mail).await.map_err(AppError::internal),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = sent {
+        tracing::error!(offer = %offer.id, "undo link not sent: {error}");
+    }
+}
+
+/// An undo token names the offer and the address to give back.
+fn undo_subject(id: Ulid, email: &str) -> String {
+    format!("{id}:{}", URL_SAFE_NO_PAD.encode(email))
+}
+
+/// The offer an undo link names, with the address it gives back; only the link
+/// of the latest change works.
+async fn undo_of_token(state: &AppState, token: &str) -> Result<(Offer, String), AppError> {
+    let claims = state
+        .secret
+        .verify(token, Purpose::UndoAddress, state.now().timestamp())
+        .map_err(|_| AppError::BadLink)?;
+    let (id, email) = claims.subject.split_once(':').ok_or(AppError::BadLink)?;
+    let id = Ulid::from_string(id).map_err(|_| AppError::BadLink)?;
+    let email = URL_SAFE_NO_PAD
+        .decode(email)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(AppError::BadLink)?;
+    let offer = stored_offer(state, id).await?;
+    if offer.token_version != claims.version {
+        return Err(AppError::Refused(
+            "Ce lien d'annulation ne fonctionne plus : l'adresse de l'annonce a changé de nouveau depuis, ou le changement est déjà annulé.".into(),
+        ));
+    }
+    Ok((offer, email))
+}
+
+/// `GET /api/offers/undo-address?token=…`: what the link to the old address
+/// opens; changes nothing.
+pub async fn undo_address_page(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let page = async {
+        let (offer, _) = undo_of_token(&state, &query.token).await?;
+        let about = format!(
+            "L'adresse de l'annonce « {} » a été remplacée. Si vous n'êtes pas à l'origine de ce changement, annulez-le : l'annonce retrouvera votre adresse, les liens envoyés à l'autre ne fonctionneront plus, et un nouveau lien privé vous sera envoyé.",
+            offer.title
+        );
+        pages::button(
+            &state,
+            &Button {
+                title: "Annuler le changement d'adresse",
+                paragraphs: &[&about],
+                action: &format!("/api/offers/undo-address?token={}", query.token),
+                label: "Rendre l'annonce à mon adresse",
+                link: None,
+            },
+        )
+    };
+    page.await.unwrap_or_else(|error| error.page(&state.site()))
+}
+
+/// `POST /api/offers/undo-address?token=…`: the offer gets its old address back.
+pub async fn undo_address(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let undone = async {
+        check_origin(&headers, &state.base_url())?;
+        let (mut offer, email) = undo_of_token(&state, &query.token).await?;
+        offer.email = email;
+        offer.token_version += 1;
+        offer.updated = state.now();
+        let offer = match state.store.update(&offer).await {
+            Ok(offer) => offer,
+            Err(StoreError::VersionConflict { .. }) => {
+                return Err(AppError::Refused(
+                    "L'annonce a été modifiée au même moment : ouvrez de nouveau le lien pour réessayer.".into(),
+                ));
+            }
+            Err(error) => return Err(AppError::internal(error)),
+        };
+        tracing::info!(offer = %offer.id, "address change undone");
+        let link = manage_link(&state, &offer);
+        mail_new_link(&state, &offer, &link).await?;
+        let path = link.strip_prefix(&state.base_url()).unwrap_or(&link);
+        Ok(Redirect::to(&format!("{path}&fait=undo-address")).into_response())
+    };
+    undone
+        .await
+        .unwrap_or_else(|error: AppError| error.page(&state.site()))
+}
+
+/// A hidden offer's poster asks the moderators to look again (once a day).
+async fn ask_for_review(
+    state: &AppState,
+    token: &str,
+    offer: &Offer,
+    message: &str,
+) -> Result<Response, AppError> {
+    let text = validate_report(message, "")
+        .map_err(|errors| AppError::Refused(errors[0].message.clone()))?;
+    if limits::count(state, &limits::REVIEWS_PER_OFFER, &offer.id.to_string())
+        .await
+        .is_err()
+    {
+        return Err(AppError::Refused(
+            "Une demande de nouvel examen est déjà partie aujourd'hui pour cette annonce : la modération y répondra.".into(),
+        ));
+    }
+    let context = json!({
+        "offer": { "title": offer.title, "description": offer.description },
+        "message": text.message,
+        "restore_link": moderation_link(state, Purpose::Restore, offer.id),
+    });
+    mail_moderators(
+        state,
+        "review",
+        format!("Demande de nouvel examen : « {} »", offer.title),
+        &context,
+    )
+    .await?;
+    tracing::info!(offer = %offer.id, "review requested");
+    Ok(Redirect::to(&format!("/api/offers/manage?token={token}&fait=review")).into_response())
 }

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{AppError, json_error};
 use crate::limits;
 use crate::mailer::Outgoing;
+use crate::pages::{self, Button};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -52,6 +53,8 @@ pub(crate) struct FormFields {
     pub(crate) action: String,
     /// On the management page: the version the form was drawn from.
     pub(crate) version: u64,
+    /// On the management page of a hidden offer: a word to the moderators.
+    pub(crate) message: String,
 }
 
 /// A urlencoded form posted from the site itself: the origin checked, the fields read.
@@ -82,13 +85,18 @@ impl FormFields {
                 .filter(|s| !s.is_empty())
                 .collect(),
             commune: self.commune.clone(),
-            remote: self.remote.is_some(),
+            remote: checked(self.remote.as_deref()),
             department: self.department.clone(),
             start: self.start.clone(),
             end: self.end.clone(),
             email: self.email.clone(),
         }
     }
+}
+
+/// A checkbox: browsers send it only when ticked, with a value (`on` by default).
+fn checked(value: Option<&str>) -> bool {
+    value.is_some_and(|value| !value.is_empty())
 }
 
 /// The same fields as JSON: `skills` is an array, `remote` and `consent` booleans.
@@ -133,7 +141,7 @@ impl Submission {
             .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))?;
         Ok(Submission {
             input: fields.input(),
-            consent: fields.consent.is_some(),
+            consent: checked(fields.consent.as_deref()),
             honeypot: !fields.website.is_empty(),
             form_token: fields.form_token,
             json,
@@ -194,6 +202,14 @@ pub fn check_origin(headers: &HeaderMap, base_url: &str) -> Result<(), AppError>
         None | Some(b"same-origin" | b"none") => Ok(()),
         Some(_) => Err(AppError::Forbidden),
     }
+}
+
+/// Whether a form carries a valid form token (its page ran our script).
+pub(crate) fn has_form_token(state: &AppState, form_token: &str) -> bool {
+    state
+        .secret
+        .verify(form_token, Purpose::Form, state.now().timestamp())
+        .is_ok()
 }
 
 /// A form token younger than `min_fill_seconds`: a robot's speed. A missing or
@@ -283,20 +299,16 @@ pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes
         _ => return invalid(&state, &submission, errors),
     };
     // A form without a valid token (no JavaScript, or a robot) has a smaller allowance.
-    let with_token = state
-        .secret
-        .verify(&submission.form_token, Purpose::Form, now.timestamp())
-        .is_ok();
-    let per_ip = if with_token {
+    let per_ip = if has_form_token(&state, &submission.form_token) {
         &limits::OFFERS_PER_IP
     } else {
         &limits::OFFERS_PER_IP_WITHOUT_TOKEN
     };
-    let ip = limits::client_ip(&parts);
-    for (limit, who) in [
-        (per_ip, ip.as_str()),
-        (&limits::OFFERS_PER_EMAIL, draft.email.as_str()),
-    ] {
+    let (client, mailbox) = (
+        limits::client(&state, &parts),
+        limits::mailbox(&draft.email),
+    );
+    for (limit, who) in [(per_ip, &client), (&limits::OFFERS_PER_EMAIL, &mailbox)] {
         if let Err(error) = limits::count(&state, limit, who).await {
             return invalid(&state, &submission, vec![error]);
         }
@@ -350,12 +362,13 @@ async fn create_and_mail(state: &AppState, offer: &Offer) -> Result<(), AppError
             .map_err(AppError::internal)?;
         return Err(error);
     }
-    tracing::info!(offer = %offer.id, "confirmation link: {link}");
+    // The link is a key to the offer: its id is logged, never the link.
+    tracing::info!(offer = %offer.id, "confirmation mail sent");
     Ok(())
 }
 
 /// A mail to the poster from the theme's `mail/<name>.txt` and `.html`.
-fn render_mail(
+pub(crate) fn render_mail(
     state: &AppState,
     name: &str,
     subject: &str,
@@ -367,18 +380,13 @@ fn render_mail(
     if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
         context.extend(extra);
     }
-    Ok(Outgoing {
-        to: offer.email.clone(),
-        reply_to: None,
-        subject: subject.to_owned(),
-        text: state
-            .site()
-            .render_page(&format!("mail/{name}.txt"), context.clone())?,
-        html: state
-            .site()
-            .render_page(&format!("mail/{name}.html"), context)?,
-        automatic: true,
-    })
+    Outgoing::themed(
+        &state.site(),
+        name,
+        &offer.email,
+        subject.to_owned(),
+        &context,
+    )
 }
 
 /// A stored offer, or the French "no longer exists" answer.
@@ -428,8 +436,52 @@ pub struct TokenQuery {
     pub(crate) token: String,
 }
 
-pub async fn confirm(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
-    confirm_offer(&state, &query.token)
+/// `GET /api/offers/confirm?token=…`: what the link of the confirmation mail
+/// opens. It changes nothing (mail scanners open every link): its button posts.
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let page = async {
+        let offer = offer_of_token(&state, &query.token, Purpose::Confirm).await?;
+        match offer.status {
+            Status::Pending => {
+                let about = format!(
+                    "Votre annonce « {} » est prête. Appuyez sur le bouton pour la mettre en ligne : elle apparaît sur le site dans la minute.",
+                    offer.title
+                );
+                pages::button(
+                    &state,
+                    &Button {
+                        title: "Publier votre annonce",
+                        paragraphs: &[&about],
+                        action: &format!("/api/offers/confirm?token={}", query.token),
+                        label: "Publier mon annonce",
+                        link: None,
+                    },
+                )
+            }
+            // Already done: the page it leads to.
+            Status::Published | Status::Filled | Status::Expired => {
+                Ok(Redirect::to(&format!("/annonces/{}/", offer.id)).into_response())
+            }
+            Status::Removed => Err(AppError::NotFound),
+        }
+    };
+    page.await.unwrap_or_else(|error| error.page(&state.site()))
+}
+
+/// `POST /api/offers/confirm?token=…`: publishes the offer.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let confirmed = async {
+        check_origin(&headers, &state.base_url())?;
+        confirm_offer(&state, &query.token).await
+    };
+    confirmed
         .await
         .unwrap_or_else(|error| error.page(&state.site()))
 }

@@ -1,13 +1,15 @@
-//! `POST /api/report` (a visitor reports an offer: the moderators get a mail with
-//! signed links, and enough reports hide the offer) and `GET /api/moderate`
-//! (a moderator hides or restores it).
+//! `POST /api/report` (a visitor reports an offer: the moderators are mailed at
+//! each new reporter, and enough distinct reporters hide the offer) and
+//! `GET|POST /api/moderate` (a moderator's link: the GET shows one button, the
+//! POST hides or restores the offer the token is bound to).
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
+use offers::validate::validate_report;
 use offers::{Offer, Status, Ulid};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,13 +17,16 @@ use serde_json::json;
 use crate::error::AppError;
 use crate::limits;
 use crate::mailer::Outgoing;
-use crate::offers_api::{offer_of_token, posted_form, stored_offer};
+use crate::offers_api::{
+    TokenQuery, check_origin, has_form_token, manage_link, offer_of_token, posted_form,
+    sent_too_fast, stored_offer,
+};
+use crate::pages::{self, Button};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
 /// How long a moderator's links stay usable.
 const MODERATE_DAYS: i64 = 30;
-const MAX_REPORT_CHARS: usize = 1000;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -29,6 +34,9 @@ struct ReportFields {
     offer: String,
     reason: String,
     message: String,
+    email: String,
+    website: String,
+    form_token: String,
 }
 
 fn reason_label(reason: &str) -> Option<&'static str> {
@@ -41,8 +49,20 @@ fn reason_label(reason: &str) -> Option<&'static str> {
     }
 }
 
-fn report_key(id: Ulid) -> String {
-    format!("report:{id}")
+/// The set of clients that reported an offer, and the set of their addresses.
+fn reporters_key(id: Ulid) -> String {
+    format!("reporters:{id}")
+}
+fn reporter_addresses_key(id: Ulid) -> String {
+    format!("reporter-addresses:{id}")
+}
+
+/// Forgets who reported an offer (it was restored, or it is erased).
+pub(crate) async fn forget_reports(state: &AppState, id: Ulid) -> Result<(), AppError> {
+    for key in [reporters_key(id), reporter_addresses_key(id)] {
+        state.store.reset(&key).await.map_err(AppError::internal)?;
+    }
+    Ok(())
 }
 
 pub async fn post_report(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
@@ -53,141 +73,240 @@ pub async fn post_report(State(state): State<AppState>, parts: Parts, body: Byte
 
 async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
     let fields: ReportFields = posted_form(state, &parts.headers, body)?;
+    let thanks = Redirect::to("/signalement/merci/").into_response();
+    if !fields.website.is_empty() {
+        tracing::info!("honeypot report dropped");
+        return Ok(thanks);
+    }
+    if let Some(too_fast) = sent_too_fast(state, &fields.form_token) {
+        return Err(AppError::Refused(too_fast.message));
+    }
     let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
     let reason = reason_label(&fields.reason).ok_or(AppError::BadRequest(
         "Choisissez le motif du signalement dans la liste.",
     ))?;
-    let message = fields.message.replace("\r\n", "\n").trim().to_owned();
-    if message.chars().count() > MAX_REPORT_CHARS
-        || message.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(AppError::BadRequest(
-            "Les précisions doivent tenir en 1 000 caractères, sans caractère spécial.",
-        ));
-    }
-    if limits::count(state, &limits::REPORTS_PER_IP, &limits::client_ip(parts))
-        .await
-        .is_err()
-    {
-        return Err(AppError::BadRequest(
-            "Trop de signalements depuis votre connexion : réessayez dans une heure.",
-        ));
-    }
-    let mut offer = stored_offer(state, id).await?;
-    let now = state.now();
-    let count = state
-        .store
-        .bump(&report_key(id), now, now + Duration::days(365))
-        .await
-        .map_err(AppError::internal)?;
-    let hidden = count >= state.site().config.reports_to_hide && offer.status == Status::Published;
-    if hidden {
-        offer.status = Status::Removed;
-        offer.updated = now;
-        offer = state
-            .store
-            .update(&offer)
-            .await
-            .map_err(AppError::internal)?;
-        state.rebuild.changed().await;
-        tracing::info!(offer = %id, "hidden after {count} reports");
-    }
-    let link = |action: &str| {
-        let token = state.secret.sign(
-            Purpose::Moderate,
-            &id.to_string(),
-            0,
-            now.timestamp(),
-            (now + Duration::days(MODERATE_DAYS)).timestamp(),
-        );
-        format!(
-            "{}/api/moderate?action={action}&token={token}",
-            state.base_url()
-        )
+    let text = validate_report(&fields.message, &fields.email)
+        .map_err(|errors| AppError::Refused(errors[0].message.clone()))?;
+    let client = limits::client(state, parts);
+    let per_day = if has_form_token(state, &fields.form_token) {
+        &limits::REPORTS_PER_CLIENT
+    } else {
+        &limits::REPORTS_PER_CLIENT_WITHOUT_TOKEN
     };
+    if limits::count(state, per_day, &client).await.is_err() {
+        return Err(AppError::Refused(
+            "Trop de signalements depuis votre connexion aujourd'hui : réessayez demain.".into(),
+        ));
+    }
+    let offer = stored_offer(state, id).await?;
+    let now = state.now();
+    let until = now + Duration::days(state.site().config.report_window_days);
+    // One reporter counts once per offer: neither the same connection nor the
+    // same address counts twice.
+    let mark = |key: String, who: &str| {
+        let member = state.secret.digest(who);
+        async move {
+            state
+                .store
+                .mark(&key, &member, now, until)
+                .await
+                .map_err(AppError::internal)
+        }
+    };
+    if let Some(address) = &text.email
+        && !mark(reporter_addresses_key(id), &limits::mailbox(address))
+            .await?
+            .new
+    {
+        return Ok(thanks);
+    }
+    let marked = mark(reporters_key(id), &client).await?;
+    if !marked.new {
+        return Ok(thanks);
+    }
+    let reporters = marked.members;
+    let hidden =
+        reporters >= state.site().config.report_threshold && offer.status == Status::Published;
+    if hidden {
+        tracing::info!(offer = %id, "hidden after {reporters} reporters");
+        set_moderated(state, offer.clone(), Status::Removed).await?;
+    }
     let context = json!({
         "offer": { "title": offer.title },
         "offer_url": format!("{}/annonces/{id}/", state.base_url()),
         "reason": reason,
-        "message": message,
-        "count": count,
+        "message": text.message,
+        "count": reporters,
         "hidden": hidden,
-        "hide_link": link("hide"),
-        "restore_link": link("restore"),
+        "hide_link": moderation_link(state, Purpose::Hide, id),
+        "restore_link": moderation_link(state, Purpose::Restore, id),
     });
-    let render = |name: &str| {
-        state
-            .site()
-            .render_page(name, context.clone())
-            .map_err(AppError::internal)
-    };
-    let mail = Outgoing {
-        to: state.site().config.moderation_email.clone(),
-        reply_to: None,
-        subject: format!("Annonce signalée : « {} »", offer.title),
-        text: render("mail/report.txt")?,
-        html: render("mail/report.html")?,
-        automatic: true,
-    };
-    state.mailer.send(mail).await.map_err(AppError::internal)?;
-    Ok(Redirect::to("/signalement/merci/").into_response())
+    mail_moderators(
+        state,
+        "report",
+        format!("Annonce signalée : « {} »", offer.title),
+        &context,
+    )
+    .await?;
+    Ok(thanks)
 }
 
-#[derive(Deserialize)]
-pub struct ModerateQuery {
-    action: String,
-    token: String,
+/// A moderator's link for `purpose` (hide or restore) on one offer.
+pub(crate) fn moderation_link(state: &AppState, purpose: Purpose, id: Ulid) -> String {
+    let now = state.now();
+    let token = state.secret.sign(
+        purpose,
+        &id.to_string(),
+        0,
+        now.timestamp(),
+        (now + Duration::days(MODERATE_DAYS)).timestamp(),
+    );
+    format!("{}/api/moderate?token={token}", state.base_url())
 }
 
+pub(crate) async fn mail_moderators(
+    state: &AppState,
+    template: &str,
+    subject: String,
+    context: &serde_json::Value,
+) -> Result<(), AppError> {
+    let site = state.site();
+    let mail = Outgoing::themed(
+        &site,
+        template,
+        &site.config.moderation_email,
+        subject,
+        context,
+    )
+    .map_err(AppError::internal)?;
+    state.mailer.send(mail).await.map_err(AppError::internal)
+}
+
+/// Hides an offer (`Removed`) or brings it back (`Published`, its reports
+/// forgotten), rebuilds, and tells its poster; a hidden offer's poster is given
+/// a way to ask for a new review (their private page).
+async fn set_moderated(state: &AppState, mut offer: Offer, status: Status) -> Result<(), AppError> {
+    offer.status = status;
+    offer.updated = state.now();
+    let offer = state
+        .store
+        .update(&offer)
+        .await
+        .map_err(AppError::internal)?;
+    if status == Status::Published {
+        forget_reports(state, offer.id).await?;
+    }
+    state.rebuild.changed().await;
+    tell_poster(state, &offer, status == Status::Removed).await;
+    Ok(())
+}
+
+/// The poster's mail after a moderation decision; a failure is logged, the
+/// decision stands.
+async fn tell_poster(state: &AppState, offer: &Offer, hidden: bool) {
+    let context = json!({
+        "offer": { "title": offer.title, "author_name": offer.author_name },
+        "hidden": hidden,
+        "link": manage_link(state, offer),
+        "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
+        "keep_days": state.site().config.keep_closed_days,
+    });
+    let subject = if hidden {
+        format!("Votre annonce « {} » est masquée", offer.title)
+    } else {
+        format!("Votre annonce « {} » est de nouveau en ligne", offer.title)
+    };
+    let mail = Outgoing::themed(&state.site(), "moderated", &offer.email, subject, &context)
+        .map_err(AppError::internal);
+    let sent = match mail {
+        Ok(mail) => state.mailer.send(mail).await.map_err(AppError::internal),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = sent {
+        tracing::error!(offer = %offer.id, "poster not told of moderation: {error}");
+    }
+}
+
+/// The decision a moderator's token is bound to, and its offer.
+async fn decision(state: &AppState, token: &str) -> Result<(Purpose, Offer), AppError> {
+    for purpose in [Purpose::Hide, Purpose::Restore] {
+        match offer_of_token(state, token, purpose).await {
+            Err(AppError::BadLink) => {}
+            found => return found.map(|offer| (purpose, offer)),
+        }
+    }
+    Err(AppError::BadLink)
+}
+
+/// `GET /api/moderate?token=…`: what the moderator's link opens; changes nothing.
+pub async fn moderate_page(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let page = async {
+        let (purpose, offer) = decision(&state, &query.token).await?;
+        let (title, label) = if purpose == Purpose::Hide {
+            ("Masquer une annonce", "Masquer l'annonce")
+        } else {
+            ("Rétablir une annonce", "Rétablir l'annonce")
+        };
+        let state_now = if offer.status == Status::Removed {
+            "Elle est actuellement masquée."
+        } else {
+            "Elle est actuellement visible sur le site."
+        };
+        let about = format!("Annonce « {} ». {state_now}", offer.title);
+        let offer_page = format!("/annonces/{}/", offer.id);
+        pages::button(
+            &state,
+            &Button {
+                title,
+                paragraphs: &[&about],
+                action: &format!("/api/moderate?token={}", query.token),
+                label,
+                link: Some(("Voir l'annonce", &offer_page)),
+            },
+        )
+    };
+    page.await.unwrap_or_else(|error| error.page(&state.site()))
+}
+
+/// `POST /api/moderate?token=…`: the moderator's decision.
 pub async fn moderate(
     State(state): State<AppState>,
-    Query(query): Query<ModerateQuery>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
 ) -> Response {
-    decide(&state, &query)
+    decide(&state, &query.token, &headers)
         .await
         .unwrap_or_else(|error| error.page(&state.site()))
 }
 
-async fn decide(state: &AppState, query: &ModerateQuery) -> Result<Response, AppError> {
-    let mut offer: Offer = offer_of_token(state, &query.token, Purpose::Moderate).await?;
-    let (status, said) = match query.action.as_str() {
-        "hide" => (
+async fn decide(state: &AppState, token: &str, headers: &HeaderMap) -> Result<Response, AppError> {
+    check_origin(headers, &state.base_url())?;
+    let (purpose, offer) = decision(state, token).await?;
+    let (status, said) = if purpose == Purpose::Hide {
+        (
             Status::Removed,
-            "L'annonce est masquée : elle a quitté le site.",
-        ),
-        "restore" => (
+            "L'annonce est masquée : elle a quitté le site. Son auteur en est prévenu.",
+        )
+    } else {
+        (
             Status::Published,
-            "L'annonce est rétablie et de nouveau en ligne.",
-        ),
-        _ => return Err(AppError::BadRequest("Action de modération inconnue.")),
+            "L'annonce est rétablie et de nouveau en ligne. Son auteur en est prévenu.",
+        )
     };
+    let id = offer.id;
     if offer.status != status && matches!(offer.status, Status::Published | Status::Removed) {
-        offer.status = status;
-        offer.updated = state.now();
-        state
-            .store
-            .update(&offer)
-            .await
-            .map_err(AppError::internal)?;
-        if status == Status::Published {
-            state
-                .store
-                .reset(&report_key(offer.id))
-                .await
-                .map_err(AppError::internal)?;
-        }
-        state.rebuild.changed().await;
-        tracing::info!(offer = %offer.id, "moderation: {}", query.action);
+        set_moderated(state, offer, status).await?;
+        tracing::info!(offer = %id, "moderation: {said}");
     }
-    let context = generator::forms::message_context(
+    let offer_page = format!("/annonces/{id}/");
+    pages::message(
+        state,
         "Modération",
         "/api/moderate",
         &[said],
-        Some(("Voir l'annonce", &format!("/annonces/{}/", offer.id))),
-    );
-    let html = state
-        .site()
-        .render_page("message.html", context)
-        .map_err(AppError::internal)?;
-    Ok((StatusCode::OK, Html(html)).into_response())
+        Some(("Voir l'annonce", &offer_page)),
+    )
 }

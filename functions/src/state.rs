@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use generator::Site;
 use offers::Store;
 
+use crate::client::TrustedProxies;
 use crate::mailer::Mailer;
 use crate::tokens::Secret;
 
@@ -59,6 +60,8 @@ pub struct AppState {
     pub rebuild: Arc<dyn Rebuild>,
     /// A form sent sooner than this after its token was issued is refused.
     pub min_fill_seconds: i64,
+    /// Proxies whose `X-Forwarded-For` hops are believed (`--trusted-proxy`).
+    pub trusted_proxies: TrustedProxies,
     /// The clock, replaceable in tests.
     pub clock: fn() -> DateTime<Utc>,
 }

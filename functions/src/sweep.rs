@@ -1,6 +1,7 @@
 //! Housekeeping no person has to remember: unconfirmed offers vanish after 48
 //! hours, offers past their date become expired, and closed offers are erased
-//! once their page has been kept long enough.
+//! once their page has been kept long enough; offers hidden by moderation are
+//! erased after the same delay, counted from the day they were hidden.
 
 use chrono::{DateTime, Duration, Utc};
 use offers::{PENDING_HOURS, Status, Store, StoreError};
@@ -13,6 +14,7 @@ pub struct Swept {
     pub unconfirmed_erased: usize,
     pub expired: usize,
     pub closed_erased: usize,
+    pub hidden_erased: usize,
 }
 
 /// One pass; rebuilds the site if anything changed.
@@ -51,6 +53,10 @@ pub async fn sweep_store(
             Status::Filled | Status::Expired if !offer.is_public(now, keep_closed_days) => {
                 store.delete(offer.id).await?;
                 swept.closed_erased += 1;
+            }
+            Status::Removed if offer.updated + Duration::days(keep_closed_days) <= now => {
+                store.delete(offer.id).await?;
+                swept.hidden_erased += 1;
             }
             _ => {}
         }

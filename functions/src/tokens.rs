@@ -15,8 +15,12 @@ pub enum Purpose {
     Confirm,
     /// Edit, renew, close or delete an offer (the poster's private link).
     Manage,
-    /// Hide or restore a reported offer (in the moderators' mail).
-    Moderate,
+    /// Hide a reported offer (in the moderators' mail).
+    Hide,
+    /// Restore a hidden offer (in the moderators' mail).
+    Restore,
+    /// Give an offer back its previous address (in the mail to that address).
+    UndoAddress,
     /// Prove a form was loaded some seconds before it was sent.
     Form,
 }
@@ -26,7 +30,9 @@ impl Purpose {
         match self {
             Purpose::Confirm => "confirm",
             Purpose::Manage => "manage",
-            Purpose::Moderate => "moderate",
+            Purpose::Hide => "hide",
+            Purpose::Restore => "restore",
+            Purpose::UndoAddress => "undo-address",
             Purpose::Form => "form",
         }
     }

@@ -9,49 +9,9 @@ use std::sync::atomic::Ordering;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Harness, clock, harness, post_to, text};
+use common::{clock, edit_form, post_to, text, with_offer};
 use functions::tokens::Purpose;
-use offers::demo::demo_offers;
-use offers::validate::OfferInput;
-use offers::{Offer, Status};
-
-async fn with_offer(status: Status) -> (Harness, Offer, String) {
-    let h = harness();
-    let mut offer = demo_offers(1, 5, clock()).unwrap().remove(0);
-    offer.status = status;
-    offer.published = Some(clock());
-    offer.expires = clock() + chrono::Duration::days(10);
-    offer.start = None;
-    offer.end = None;
-    h.store.import(std::slice::from_ref(&offer)).await.unwrap();
-    let now = clock().timestamp();
-    let token = h
-        .state
-        .secret
-        .sign(Purpose::Manage, &offer.id.to_string(), 0, now, now + 3600);
-    (h, offer, token)
-}
-
-/// The edit form as the page would send it, with one field changed.
-fn edit_form(offer: &Offer, version: u64, title: &str) -> String {
-    let input = OfferInput::from(offer);
-    serde_urlencoded::to_string([
-        ("action", "edit"),
-        ("version", &version.to_string()),
-        ("kind", &input.kind),
-        ("engagement", &input.engagement),
-        ("author_kind", &input.author_kind),
-        ("author_name", &input.author_name),
-        ("domain", &input.domain),
-        ("title", title),
-        ("description", &input.description),
-        ("skills", &input.skills.join(", ")),
-        ("commune", &input.commune),
-        ("department", &input.department),
-        ("email", &input.email),
-    ])
-    .unwrap()
-}
+use offers::Status;
 
 fn action_form(action: &str, version: u64) -> String {
     format!("action={action}&version={version}")
@@ -265,7 +225,57 @@ async fn a_new_address_kills_the_old_links_and_gets_a_new_one() {
         .await;
     assert_eq!(new.status(), StatusCode::OK);
     let mails = h.mails();
-    assert_eq!(mails.len(), 1);
+    assert_eq!(mails.len(), 2, "one mail to each address");
     assert!(mails[0].contains("To: nouvelle@exemple.org"));
     assert!(common::unfolded(&mails[0]).contains(location.trim_end_matches("&fait=edit")));
+    assert!(mails[1].contains(&format!("To: {}", offer.email)));
+    assert!(
+        !mails[1].contains("nouvelle@exemple.org"),
+        "the old address is not told the new one"
+    );
+
+    // The old address undoes the change: a GET (a mail scanner) changes nothing…
+    let undo = common::link_in(
+        &mails[1],
+        "http://127.0.0.1:8080/api/offers/undo-address?token=",
+    )
+    .replace("http://127.0.0.1:8080", "");
+    let page = h
+        .send(Request::get(&undo).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = text(page).await;
+    assert!(page.contains("<form method=\"post\""), "{page}");
+    assert_eq!(
+        h.store.get(offer.id).await.unwrap().unwrap().email,
+        "nouvelle@exemple.org"
+    );
+    // …the button does it.
+    let response = h.send(post_to(&undo, "")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let stored = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.email.as_str(), stored.token_version),
+        (offer.email.as_str(), 2)
+    );
+    let new_address_link = h
+        .send(Request::get(&location).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        new_address_link.status(),
+        StatusCode::BAD_REQUEST,
+        "the new address's links are dead"
+    );
+    let mails = h.mails();
+    assert_eq!(mails.len(), 3);
+    assert!(
+        mails[2].contains(&format!("To: {}", offer.email)),
+        "a fresh link"
+    );
+    let again = h.send(post_to(&undo, "")).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "an undo link works once"
+    );
 }

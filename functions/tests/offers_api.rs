@@ -39,9 +39,28 @@ async fn can_post_confirm_and_get_the_management_link() {
     assert!(mails[0].contains("Auto-Submitted: auto-generated"));
     let confirm = link_in(&mails[0], "/api/offers/confirm?token=");
 
+    // A mail scanner opens the link: a page with a button, nothing done.
     let response = h
         .send(Request::get(&confirm).body(Body::empty()).unwrap())
         .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = text(response).await;
+    assert!(
+        page.contains(&format!(
+            "<form method=\"post\" action=\"{}\"",
+            confirm.replace('&', "&amp;")
+        )),
+        "{page}"
+    );
+    assert_eq!(
+        h.store.get(pending[0].id).await.unwrap().unwrap().status,
+        Status::Pending
+    );
+    assert_eq!(h.mails().len(), 1);
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 0);
+
+    // The person presses it.
+    let response = h.send(common::post_to(&confirm, "")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let id = pending[0].id;
     assert_eq!(
@@ -60,13 +79,34 @@ async fn can_post_confirm_and_get_the_management_link() {
         mails[1]
     );
 
-    // A second click is harmless: same page, no new mail, no new rebuild.
-    let again = h
-        .send(Request::get(&confirm).body(Body::empty()).unwrap())
-        .await;
-    assert_eq!(again.status(), StatusCode::SEE_OTHER);
-    assert_eq!(h.mails().len(), 2);
-    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
+    // A second click, or a second press, is harmless: same page, no new mail,
+    // no new rebuild.
+    for again in [
+        Request::get(&confirm).body(Body::empty()).unwrap(),
+        common::post_to(&confirm, ""),
+    ] {
+        let again = h.send(again).await;
+        assert_eq!(again.status(), StatusCode::SEE_OTHER);
+        assert_eq!(h.mails().len(), 2);
+        assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
+    }
+}
+
+#[tokio::test]
+async fn errors_on_cross_site_confirmations() {
+    let h = harness();
+    h.send(post_form(GOOD_FORM)).await;
+    let confirm = link_in(&h.mails()[0], "/api/offers/confirm?token=");
+    let mut request = common::post_to(&confirm, "");
+    request
+        .headers_mut()
+        .insert(header::ORIGIN, "https://ailleurs.example".parse().unwrap());
+    assert_eq!(h.send(request).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.store.list(Some(Status::Pending)).await.unwrap().len(),
+        1,
+        "still pending"
+    );
 }
 
 #[tokio::test]

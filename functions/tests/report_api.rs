@@ -1,4 +1,5 @@
-//! `POST /api/report` and `GET /api/moderate`.
+//! `POST /api/report` and `GET|POST /api/moderate`: reports that no single
+//! person can turn into censorship, moderators' links that act only on POST.
 
 #![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
 
@@ -8,7 +9,8 @@ use std::sync::atomic::Ordering;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Harness, clock, harness, link_in, post_to, text, unfolded};
+use common::{Harness, clock, from_client, harness, link_in, post_to, text, unfolded};
+use functions::tokens::Purpose;
 use offers::demo::demo_offers;
 use offers::{Offer, Status};
 
@@ -23,115 +25,298 @@ async fn published_offer() -> (Harness, Offer) {
 
 fn report(offer: &Offer, reason: &str) -> String {
     format!(
-        "offer={}&reason={reason}&message=Cette+annonce+demande+de+l%27argent.",
+        "offer={}&reason={reason}&message=Cette+annonce+demande+de+l%27argent.&email=&website=&form_token=",
         offer.id
     )
 }
 
+/// A report sent from the connection `ip`.
+fn report_from(ip: &str, offer: &Offer) -> Request<Body> {
+    from_client(post_to("/api/report", &report(offer, "scam")), ip)
+}
+
+async fn status(h: &Harness, offer: &Offer) -> Status {
+    h.store.get(offer.id).await.unwrap().unwrap().status
+}
+
+fn mails_to<'a>(mails: &'a [String], to: &str) -> Vec<&'a String> {
+    mails
+        .iter()
+        .filter(|mail| mail.contains(&format!("To: {to}")))
+        .collect()
+}
+
+/// A moderator's link as the router sees it.
+fn path_of(link: &str) -> String {
+    link.replace("http://127.0.0.1:8080", "")
+}
+
 #[tokio::test]
-async fn reports_reach_the_moderators_and_enough_of_them_hide_the_offer() {
+async fn three_reports_from_one_client_leave_the_offer_online() {
     let (h, offer) = published_offer().await;
-    for n in 1..=2 {
-        let response = h
-            .send(post_to("/api/report", &report(&offer, "scam")))
-            .await;
+    for n in 1..=3 {
+        let response = h.send(report_from("198.51.100.7", &offer)).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "report {n}");
         assert_eq!(response.headers()[header::LOCATION], "/signalement/merci/");
     }
-    assert_eq!(
-        h.store.get(offer.id).await.unwrap().unwrap().status,
-        Status::Published,
-        "two reports are not enough"
-    );
+    assert_eq!(status(&h, &offer).await, Status::Published);
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 0);
     let mails = h.mails();
+    assert_eq!(mails.len(), 1, "the moderators hear of one reporter once");
+
+    // Nor does one person who changes connection but gives the same address.
+    let with_address = |ip: &str| {
+        from_client(
+            post_to(
+                "/api/report",
+                &report(&offer, "scam").replace("email=", "email=Lea%40Exemple.org"),
+            ),
+            ip,
+        )
+    };
+    h.send(with_address("203.0.113.1")).await;
+    h.send(with_address("203.0.113.2")).await;
+    assert_eq!(status(&h, &offer).await, Status::Published);
+    assert_eq!(h.mails().len(), 2, "one more reporter: the address");
+
+    // An IPv6 client is one reporter whatever address of its /64 it uses.
+    h.send(report_from("2001:db8:1:2::1", &offer)).await;
+    h.send(report_from("2001:db8:1:2::ffff", &offer)).await;
+    assert_eq!(mails_to(&h.mails(), "moderation@localhost").len(), 3);
+    assert_eq!(status(&h, &offer).await, Status::Removed, "third reporter");
+}
+
+#[tokio::test]
+async fn three_reports_from_three_clients_hide_the_offer_and_the_poster_is_told() {
+    let (h, offer) = published_offer().await;
+    h.send(report_from("198.51.100.1", &offer)).await;
+    let first = h.mails();
+    assert_eq!(
+        first.len(),
+        1,
+        "the moderators' mail arrives at the first report"
+    );
     assert!(
-        mails[0].contains("To: moderation@localhost"),
+        first[0].contains("To: moderation@localhost"),
         "{}",
-        mails[0]
+        first[0]
     );
-    let first = unfolded(&mails[0]);
+    let mail = unfolded(&first[0]);
+    assert!(mail.contains("arnaque") && mail.contains("Cette annonce demande de l'argent."));
+    assert!(mail.contains(&offer.title) || mail.contains(&format!("/annonces/{}/", offer.id)));
+    assert!(mail.contains("/api/moderate?token="), "{mail}");
     assert!(
-        first.contains("arnaque") && first.contains("/api/moderate?action=hide"),
-        "{first}"
-    );
-    assert!(
-        !mails[0].contains(&offer.email),
+        !first[0].contains(&offer.email),
         "moderators get no poster address"
     );
 
-    h.send(post_to("/api/report", &report(&offer, "scam")))
-        .await;
+    h.send(report_from("198.51.100.2", &offer)).await;
     assert_eq!(
-        h.store.get(offer.id).await.unwrap().unwrap().status,
+        status(&h, &offer).await,
+        Status::Published,
+        "two are not enough"
+    );
+    h.send(report_from("198.51.100.3", &offer)).await;
+    assert_eq!(
+        status(&h, &offer).await,
         Status::Removed,
         "the third hides it"
     );
     assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
 
-    let restore = link_in(&h.mails()[2], "/api/moderate?action=restore");
-    let response = h
+    let mails = h.mails();
+    let to_poster = mails_to(&mails, &offer.email);
+    assert_eq!(to_poster.len(), 1, "the poster is told");
+    assert!(to_poster[0].contains("masqu"));
+    let manage = link_in(to_poster[0], "/api/offers/manage?token=");
+
+    // The poster asks for a new review from their private page.
+    let page = text(
+        h.send(Request::get(&manage).body(Body::empty()).unwrap())
+            .await,
+    )
+    .await;
+    assert!(page.contains("Demander un nouvel examen"), "{page}");
+    let version = h.store.get(offer.id).await.unwrap().unwrap().version;
+    let ask =
+        format!("action=review&version={version}&message=J%27ai+retir%C3%A9+le+passage+en+cause.");
+    let response = h.send(post_to(&manage, &ask)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let mails = h.mails();
+    let review = mails.last().unwrap();
+    assert!(review.contains("To: moderation@localhost"));
+    assert!(
+        unfolded(review).contains("le passage en cause."),
+        "{review}"
+    );
+    let restore = path_of(&link_in(
+        review,
+        "http://127.0.0.1:8080/api/moderate?token=",
+    ));
+    let again = h.send(post_to(&manage, &ask)).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "once a day");
+    assert_eq!(h.mails().len(), mails.len());
+
+    // The restore link: a GET changes nothing, the button does it.
+    let page = h
         .send(Request::get(&restore).body(Body::empty()).unwrap())
         .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(text(page).await.contains("Rétablir l&#x27;annonce"));
+    assert_eq!(status(&h, &offer).await, Status::Removed);
+    let response = h.send(post_to(&restore, "")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(text(response).await.contains("rétablie"));
-    assert_eq!(
-        h.store.get(offer.id).await.unwrap().unwrap().status,
-        Status::Published
+    assert_eq!(status(&h, &offer).await, Status::Published);
+    let mails = h.mails();
+    assert!(
+        mails
+            .last()
+            .unwrap()
+            .contains(&format!("To: {}", offer.email))
     );
-    h.send(post_to("/api/report", &report(&offer, "other")))
-        .await;
-    assert_eq!(
-        h.store.get(offer.id).await.unwrap().unwrap().status,
-        Status::Published,
-        "the count starts again"
-    );
+    assert!(unfolded(mails.last().unwrap()).contains("de nouveau en ligne"));
 
-    let hide = link_in(&h.mails()[3], "/api/moderate?action=hide");
-    h.send(Request::get(&hide).body(Body::empty()).unwrap())
-        .await;
-    assert_eq!(
-        h.store.get(offer.id).await.unwrap().unwrap().status,
-        Status::Removed
-    );
+    // The reports were forgotten: one more reporter does not hide it again.
+    h.send(report_from("198.51.100.1", &offer)).await;
+    assert_eq!(status(&h, &offer).await, Status::Published);
 }
 
 #[tokio::test]
-async fn errors_on_bad_reports_and_forged_moderation() {
+async fn moderators_links_act_only_on_post_and_only_as_bound() {
+    let (h, offer) = published_offer().await;
+    let mut other = demo_offers(2, 9, clock()).unwrap().remove(1);
+    other.status = Status::Published;
+    other.expires = clock() + chrono::Duration::days(10);
+    h.store.import(std::slice::from_ref(&other)).await.unwrap();
+    h.send(report_from("198.51.100.1", &offer)).await;
+    let mail = h.mails().remove(0);
+    let text_part = unfolded(&mail);
+    let links: Vec<String> = text_part
+        .match_indices("http://127.0.0.1:8080/api/moderate?token=")
+        .map(|(at, _)| path_of(&link_in(&text_part[at..], "http")))
+        .collect();
+    let (hide, restore) = (links[0].clone(), links[1].clone());
+
+    // Opened by a mail scanner: nothing happens.
+    for link in &links {
+        let response = h
+            .send(Request::get(link).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(text(response).await.contains("<form method=\"post\""));
+    }
+    assert_eq!(status(&h, &offer).await, Status::Published);
+
+    // The restore link cannot hide, the hide link hides.
+    h.send(post_to(&restore, "")).await;
+    assert_eq!(status(&h, &offer).await, Status::Published);
+    let response = h.send(post_to(&hide, "")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(status(&h, &offer).await, Status::Removed);
+    assert_eq!(
+        status(&h, &other).await,
+        Status::Published,
+        "only its offer"
+    );
+    assert!(
+        mails_to(&h.mails(), &offer.email)[0].contains("masqu"),
+        "the poster is told"
+    );
+
+    // A token is bound to its offer: another offer's id in it breaks the signature.
+    let token = hide.split("token=").nth(1).unwrap();
+    let (payload, signature) = token.split_once('.').unwrap();
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let forged_payload = String::from_utf8(engine.decode(payload).unwrap())
+        .unwrap()
+        .replace(&offer.id.to_string(), &other.id.to_string());
+    let forged = format!("{}.{signature}", engine.encode(forged_payload));
+    let response = h
+        .send(post_to(&format!("/api/moderate?token={forged}"), ""))
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(status(&h, &other).await, Status::Published);
+
+    // A poster's link cannot moderate.
+    let now = clock().timestamp();
+    let manage = h
+        .state
+        .secret
+        .sign(Purpose::Manage, &other.id.to_string(), 0, now, now + 60);
+    let response = h
+        .send(post_to(&format!("/api/moderate?token={manage}"), ""))
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(status(&h, &other).await, Status::Published);
+    let mut cross_site = post_to(&hide, "");
+    cross_site
+        .headers_mut()
+        .insert(header::ORIGIN, "https://ailleurs.example".parse().unwrap());
+    assert_eq!(h.send(cross_site).await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn reports_carry_the_defences_of_every_form() {
     let (h, offer) = published_offer().await;
     let response = h
         .send(post_to("/api/report", &report(&offer, "parce-que")))
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(text(response).await.contains("Choisissez le motif"));
+
     let mut request = post_to("/api/report", &report(&offer, "scam"));
     request
         .headers_mut()
         .insert(header::ORIGIN, "https://ailleurs.example".parse().unwrap());
     assert_eq!(h.send(request).await.status(), StatusCode::FORBIDDEN);
-    assert!(h.mails().is_empty());
 
-    let now = clock().timestamp();
-    let manage = h.state.secret.sign(
-        functions::tokens::Purpose::Manage,
-        &offer.id.to_string(),
-        0,
-        now,
-        now + 60,
-    );
-    let response = h
-        .send(
-            Request::get(format!("/api/moderate?action=hide&token={manage}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let honeypot = report(&offer, "scam").replace("website=", "website=http%3A%2F%2Fspam.example");
+    let response = h.send(post_to("/api/report", &honeypot)).await;
     assert_eq!(
         response.status(),
-        StatusCode::BAD_REQUEST,
-        "a poster's link cannot moderate"
+        StatusCode::SEE_OTHER,
+        "a robot sees the usual answer"
     );
+
+    let now = clock().timestamp();
+    let fresh = h
+        .state
+        .secret
+        .sign(Purpose::Form, "form", 0, now, now + 3600);
+    let too_fast = report(&offer, "scam").replace("form_token=", &format!("form_token={fresh}"));
+    let response = h.send(post_to("/api/report", &too_fast)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(text(response).await.contains("trop vite"));
+
+    assert!(h.mails().is_empty(), "nothing reached the moderators");
+    assert_eq!(status(&h, &offer).await, Status::Published);
+}
+
+#[tokio::test]
+async fn one_client_reports_a_few_offers_a_day_at_most() {
+    let h = harness();
+    let mut offers = demo_offers(5, 3, clock()).unwrap();
+    for offer in &mut offers {
+        offer.status = Status::Published;
+        offer.expires = clock() + chrono::Duration::days(10);
+    }
+    h.store.import(&offers).await.unwrap();
+    // Without a form token (no JavaScript, or a robot): three a day.
+    let mut answers = Vec::new();
+    for offer in &offers {
+        answers.push(h.send(report_from("192.0.2.50", offer)).await.status());
+    }
     assert_eq!(
-        h.store.get(offer.id).await.unwrap().unwrap().status,
-        Status::Published
+        answers,
+        [
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::SEE_OTHER,
+            StatusCode::BAD_REQUEST,
+            StatusCode::BAD_REQUEST
+        ]
     );
+    assert_eq!(h.mails().len(), 3);
 }

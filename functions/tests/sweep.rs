@@ -15,7 +15,7 @@ use offers::demo::demo_offers;
 #[tokio::test]
 async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
     let h = harness();
-    let mut offers = demo_offers(6, 4, clock()).unwrap();
+    let mut offers = demo_offers(8, 4, clock()).unwrap();
     let set = |offer: &mut offers::Offer, status, created_hours_ago: i64, expires_in_days: i64| {
         offer.status = status;
         offer.created = clock() - Duration::hours(created_hours_ago);
@@ -29,6 +29,8 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
     set(&mut offers[3], Status::Published, 24, 30); // live: kept
     set(&mut offers[4], Status::Filled, 24 * 40, 20); // filled 40 days ago: erased
     set(&mut offers[5], Status::Filled, 24 * 5, 20); // filled 5 days ago: kept
+    set(&mut offers[6], Status::Removed, 24 * 31, 20); // hidden 31 days ago: erased
+    set(&mut offers[7], Status::Removed, 24 * 29, 20); // hidden 29 days ago: kept
     h.store.import(&offers).await.unwrap();
 
     let swept = sweep(&h.state).await.unwrap();
@@ -37,7 +39,8 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
         Swept {
             unconfirmed_erased: 1,
             expired: 1,
-            closed_erased: 1
+            closed_erased: 1,
+            hidden_erased: 1,
         }
     );
     let left: Vec<(offers::Ulid, Status)> = h
@@ -51,10 +54,11 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
     assert!(
         !left
             .iter()
-            .any(|(id, _)| *id == offers[0].id || *id == offers[4].id)
+            .any(|(id, _)| [offers[0].id, offers[4].id, offers[6].id].contains(id))
     );
     assert!(left.contains(&(offers[2].id, Status::Expired)));
-    assert_eq!(left.len(), 4);
+    assert!(left.contains(&(offers[7].id, Status::Removed)));
+    assert_eq!(left.len(), 5);
     assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 1);
     assert_eq!(
         sweep(&h.state).await.unwrap(),

@@ -38,8 +38,12 @@ pub struct SiteConfig {
     #[serde(default = "default_moderation_email")]
     pub moderation_email: String,
     /// After this many reports an offer is hidden until a moderator restores it.
-    #[serde(default = "default_reports_to_hide")]
-    pub reports_to_hide: u64,
+    /// Distinct reporters that hide an offer until a moderator decides…
+    #[serde(default = "default_report_threshold")]
+    pub report_threshold: u64,
+    /// …when they all reported it within this many days.
+    #[serde(default = "default_report_window_days")]
+    pub report_window_days: i64,
     /// A form sent sooner than this after the page loaded is refused as a robot's.
     #[serde(default = "default_min_fill_seconds")]
     pub min_fill_seconds: i64,
@@ -70,7 +74,10 @@ fn default_mail_from() -> String {
 fn default_moderation_email() -> String {
     "moderation@localhost".into()
 }
-fn default_reports_to_hide() -> u64 {
+fn default_report_window_days() -> i64 {
+    7
+}
+fn default_report_threshold() -> u64 {
     3
 }
 fn default_min_fill_seconds() -> i64 {
@@ -142,8 +149,11 @@ impl SiteConfig {
                 self.moderation_email
             ));
         }
-        if self.reports_to_hide == 0 {
-            return Err("reports_to_hide must be at least 1".into());
+        if self.report_threshold == 0 {
+            return Err("report_threshold must be at least 1".into());
+        }
+        if !(1..=90).contains(&self.report_window_days) {
+            return Err("report_window_days must be between 1 and 90".into());
         }
         if !self.mail_from.contains('@') {
             return Err(format!(

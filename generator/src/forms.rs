@@ -68,6 +68,24 @@ pub fn message_context(
     })
 }
 
+/// A page with one button that posts to `action`: what a link in a mail opens,
+/// so that nothing happens until a person presses it (mail scanners open links).
+pub fn action_context(
+    title: &str,
+    url: &str,
+    paragraphs: &[&str],
+    action: &str,
+    button: &str,
+    link: Option<(&str, &str)>,
+) -> Value {
+    let mut context = message_context(title, url, paragraphs, link);
+    if let Some(fields) = context.as_object_mut() {
+        fields.insert("action".into(), json!(action));
+        fields.insert("button".into(), json!(button));
+    }
+    context
+}
+
 impl Site {
     /// Renders one of the theme's page templates with `context` plus what every
     /// page gets (the site and its assets).

@@ -460,17 +460,31 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "expires",
 ];
 
-/// Appends one CSV line, quoted as the CSV writer does.
+/// Appends one CSV line, quoted as the CSV writer does, every cell inert in a
+/// spreadsheet.
 fn csv_row<const N: usize>(out: &mut Vec<u8>, fields: [String; N]) -> Result<(), String> {
     // The writer's own buffer is 8 KB by default, zeroed for every line.
     let mut writer = csv::WriterBuilder::new()
         .buffer_capacity(CSV_LINE_BUFFER)
         .from_writer(out);
-    writer.write_record(fields).map_err(|e| e.to_string())?;
+    writer
+        .write_record(fields.map(spreadsheet_inert))
+        .map_err(|e| e.to_string())?;
     writer.flush().map_err(|e| e.to_string())
 }
 
 const CSV_LINE_BUFFER: usize = 1024;
+
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first) gets a leading apostrophe, which spreadsheets show as
+/// text (OWASP's advice against CSV injection).
+fn spreadsheet_inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
 
 /// schema.org description of an offer page: a `JobPosting` for a structure's need,
 /// a `Service` for help offered.

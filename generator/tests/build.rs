@@ -319,6 +319,36 @@ fn open_data_has_public_fields_only() {
 }
 
 #[test]
+fn open_data_csv_cells_are_inert_in_spreadsheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut offers = fixture_offers();
+    let listed = offers.iter().position(|o| o.is_listed(now())).unwrap();
+    offers[listed].title = "=HYPERLINK(\"https://piege.example\",\"Cliquez\")".into();
+    offers[listed].author_name = "@SOMME(A1:A9)".into();
+    offers[listed].description = "- une liste\n- en Markdown, comme il se doit".into();
+    offers[listed].skills = vec!["+33 en tête".into()];
+    build_into(dir.path(), &offers);
+    let csv = read(dir.path(), "donnees/annonces.csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let id = offers[listed].id.to_string();
+    let row = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|row| row[0] == id)
+        .unwrap();
+    assert_eq!(&row[5], "'@SOMME(A1:A9)");
+    assert_eq!(
+        &row[7],
+        "'=HYPERLINK(\"https://piege.example\",\"Cliquez\")"
+    );
+    assert_eq!(&row[8], "'- une liste\n- en Markdown, comme il se doit");
+    assert_eq!(&row[9], "'+33 en tête");
+    // The JSON keeps the text as written: only spreadsheets need the apostrophe.
+    let json = read(dir.path(), "donnees/annonces.json");
+    assert!(json.contains("\"title\":\"=HYPERLINK("), "{json}");
+}
+
+#[test]
 fn can_build_the_same_bytes_whatever_the_order_of_the_offers() {
     let (given, reversed) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut offers = fixture_offers();

@@ -6,7 +6,9 @@
 //!   change-feed keys `feed` + `seq`, and `ttl` while the offer is pending;
 //! - `gone#ID`: what is left of an erased offer for the change feed (no data),
 //!   forgotten through `ttl` after 30 days;
-//! - `counter#KEY`: `count`, `expires`, `ttl` (rate limits, reports);
+//! - `counter#KEY`: `count`, `expires`, `ttl` (rate limits);
+//! - `marks#KEY`: `members` (a map of member → expiry), `ttl` (who reported an
+//!   offer); expired members stay in the map, uncounted, until the item goes;
 //! - `meta#seq`: the change sequence, bumped atomically.
 
 use std::collections::{HashMap, HashSet};
@@ -29,7 +31,7 @@ use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
 
 use crate::model::{Offer, PENDING_HOURS, Status};
-use crate::store::{Changes, Store, StoreError};
+use crate::store::{Changes, Marked, Store, StoreError};
 
 /// The global secondary index that serves the change feed.
 pub const CHANGES_INDEX: &str = "changes";
@@ -38,6 +40,7 @@ const FEED: &str = "changes";
 const OFFER: &str = "offer#";
 const GONE: &str = "gone#";
 const COUNTER: &str = "counter#";
+const MARKS: &str = "marks#";
 const SEQUENCE_KEY: &str = "meta#seq";
 /// How long the trace of an erased offer stays in the change feed.
 const GONE_DAYS: i64 = 30;
@@ -574,14 +577,100 @@ impl Store for DynamoStore {
     }
 
     async fn reset(&self, key_name: &str) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("{COUNTER}{key_name}"))))
-            .send()
-            .await
-            .map_err(backend)?;
+        for prefix in [COUNTER, MARKS] {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(format!("{prefix}{key_name}"))))
+                .send()
+                .await
+                .map_err(backend)?;
+        }
         Ok(())
+    }
+
+    async fn mark(
+        &self,
+        key_name: &str,
+        member: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<Marked, StoreError> {
+        let set = format!("{MARKS}{key_name}");
+        let (now, expires) = (now.timestamp(), expires.timestamp());
+        let live = |expiry: &AttributeValue| {
+            expiry
+                .as_n()
+                .ok()
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|expiry| expiry > now)
+        };
+        // Two writers may race to create the set: the loser marks again.
+        for _ in 0..3 {
+            let marked = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(set.clone())))
+                .update_expression("SET members.#member = :expires, #ttl = :expires")
+                .condition_expression("attribute_exists(members)")
+                .expression_attribute_names("#member", member)
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":expires", number(expires))
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+                .send()
+                .await;
+            match marked {
+                Ok(output) => {
+                    let before = output
+                        .attributes()
+                        .and_then(|item| item.get("members"))
+                        .and_then(|members| members.as_m().ok());
+                    let others = before.map_or(0, |members| {
+                        members
+                            .iter()
+                            .filter(|(name, expiry)| name.as_str() != member && live(expiry))
+                            .count()
+                    });
+                    return Ok(Marked {
+                        members: others as u64 + 1,
+                        new: !before
+                            .and_then(|members| members.get(member))
+                            .is_some_and(live),
+                    });
+                }
+                Err(error) if is_condition_failure(&error) => {
+                    let created = self
+                        .client
+                        .put_item()
+                        .table_name(&self.table)
+                        .set_item(Some(key(set.clone())))
+                        .item(
+                            "members",
+                            AttributeValue::M(HashMap::from([(
+                                member.to_owned(),
+                                number(expires),
+                            )])),
+                        )
+                        .item("ttl", number(expires))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .send()
+                        .await;
+                    match created {
+                        Ok(_) => {
+                            return Ok(Marked {
+                                members: 1,
+                                new: true,
+                            });
+                        }
+                        Err(error) if is_condition_failure(&error) => {}
+                        Err(error) => return Err(backend(error)),
+                    }
+                }
+                Err(error) => return Err(backend(error)),
+            }
+        }
+        Err(StoreError::Backend(format!("set {key_name} kept changing")))
     }
 }
 

@@ -3,8 +3,10 @@
 pub mod communes;
 pub mod demo;
 pub mod dynamodb;
+pub mod jsonl;
 pub mod markdown;
 pub mod model;
+pub mod private_files;
 pub mod slug;
 pub mod sqlite;
 pub mod store;
@@ -13,5 +15,5 @@ pub mod validate;
 pub use dynamodb::DynamoStore;
 pub use model::{AuthorKind, Engagement, Kind, Offer, PENDING_HOURS, PublicOffer, Status};
 pub use sqlite::SqliteStore;
-pub use store::{Changes, DEFAULT_STORE_URL, Store, StoreError, open_store};
+pub use store::{Changes, DEFAULT_STORE_URL, Marked, Store, StoreError, open_store};
 pub use ulid::Ulid;

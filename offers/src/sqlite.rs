@@ -11,7 +11,8 @@ use rusqlite_migration::{M, Migrations};
 use ulid::Ulid;
 
 use crate::model::{Offer, Status};
-use crate::store::{Changes, Store, StoreError};
+use crate::private_files;
+use crate::store::{Changes, Marked, Store, StoreError};
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(
@@ -34,6 +35,16 @@ const MIGRATIONS: &[M<'static>] = &[
         count INTEGER NOT NULL,
         expires INTEGER NOT NULL
     ) STRICT;",
+    ),
+    // Sets of members with an expiry each (who reported an offer).
+    M::up(
+        "CREATE TABLE marks (
+        key TEXT NOT NULL,
+        member TEXT NOT NULL,
+        expires INTEGER NOT NULL,
+        PRIMARY KEY (key, member)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX marks_expiry ON marks (expires);",
     ),
 ];
 
@@ -72,11 +83,18 @@ fn record_change(tx: &rusqlite::Transaction, id: Ulid) -> Result<(), StoreError>
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: PathBuf) -> Result<Self, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
+        // Created owner-only; SQLite gives its WAL and shared-memory files the
+        // database file's mode.
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+        {
+            private_files::create_private_dir(parent).map_err(|e| {
                 StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
+        private_files::touch_private(&path)
+            .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
         let mut connection = Connection::open(&path)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
@@ -256,8 +274,49 @@ impl Store for SqliteStore {
     async fn reset(&self, key: &str) -> Result<(), StoreError> {
         let key = key.to_owned();
         self.run(move |conn| {
-            conn.execute("DELETE FROM counters WHERE key = ?1", params![key])?;
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM counters WHERE key = ?1", params![key])?;
+            tx.execute("DELETE FROM marks WHERE key = ?1", params![key])?;
+            tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn mark(
+        &self,
+        key: &str,
+        member: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<Marked, StoreError> {
+        let (key, member) = (key.to_owned(), member.to_owned());
+        let (now, expires) = (now.timestamp(), expires.timestamp());
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            // Expired marks are swept as they are met.
+            tx.execute("DELETE FROM marks WHERE expires <= ?1", params![now])?;
+            // What is left of this member is a live mark.
+            let new = tx
+                .query_row(
+                    "SELECT 1 FROM marks WHERE key = ?1 AND member = ?2",
+                    params![key, member],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_none();
+            tx.execute(
+                "INSERT INTO marks (key, member, expires) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key, member) DO UPDATE SET expires = excluded.expires",
+                params![key, member, expires],
+            )?;
+            let members = tx.query_row(
+                "SELECT count(*) FROM marks WHERE key = ?1",
+                params![key],
+                |row| row.get(0),
+            )?;
+            tx.commit()?;
+            Ok(Marked { members, new })
         })
         .await
     }

@@ -34,6 +34,15 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// What [`Store::mark`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marked {
+    /// Members of the set with a live mark, this one included.
+    pub members: u64,
+    /// Whether this member had no live mark before.
+    pub new: bool,
+}
+
 /// Offers whose stored state changed after a cursor, and the cursor to ask from next.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
@@ -66,8 +75,18 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
-    /// Forgets a counter.
+    /// Forgets the counter and the set named `key`.
     async fn reset(&self, key: &str) -> Result<(), StoreError>;
+    /// Marks `member` in the set `key` until `expires`; marks past their expiry at
+    /// `now` no longer count. Distinct
+    /// reporters of an offer, for instance, each counted once.
+    async fn mark(
+        &self,
+        key: &str,
+        member: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<Marked, StoreError>;
 
     async fn list_published(&self) -> Result<Vec<Offer>, StoreError> {
         self.list(Some(Status::Published)).await

@@ -17,6 +17,9 @@ pub const SKILL_CHARS: (usize, usize) = (2, 40);
 pub const MAX_SKILLS: usize = 10;
 pub const MAX_LINKS: usize = 3;
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// What the commune field may hold, in bytes: a name with its department, or a code.
+const MAX_COMMUNE_BYTES: usize = 200;
+pub const REPORT_MESSAGE_CHARS: usize = 1000;
 /// How far ahead start and end dates may go, and how far back a start may lie.
 pub const MAX_DAYS_AHEAD: i64 = 366;
 pub const MAX_DAYS_BEHIND: i64 = 31;
@@ -108,13 +111,18 @@ struct Checker {
 
 impl Checker {
     fn email(&mut self, field: &'static str, raw: &str) -> String {
-        let email = raw.trim().to_owned();
+        let email = raw.trim();
+        if email.len() > MAX_EMAIL_CHARS {
+            self.fail(
+                field,
+                "L'adresse électronique n'est pas valide (exemple : prenom.nom@exemple.fr).",
+            );
+            return String::new();
+        }
+        let email = email.to_owned();
         if email.is_empty() {
             self.fail(field, "L'adresse électronique est obligatoire.");
-        } else if email.len() > MAX_EMAIL_CHARS
-            || !EmailAddress::is_valid(&email)
-            || email.chars().any(char::is_control)
-        {
+        } else if !EmailAddress::is_valid(&email) || email.chars().any(|c| refused_char(c, false)) {
             self.fail(
                 field,
                 "L'adresse électronique n'est pas valide (exemple : prenom.nom@exemple.fr).",
@@ -130,8 +138,9 @@ impl Checker {
         });
     }
 
-    /// NFC-normalised, trimmed text, bounded in characters; control characters refused
-    /// (line breaks only where `multiline`).
+    /// NFC-normalised, trimmed text, bounded in characters; control, invisible
+    /// and direction-changing characters refused (line breaks only where
+    /// `multiline`). A text far over its bound is refused before any other work.
     fn text(
         &mut self,
         field: &'static str,
@@ -140,35 +149,58 @@ impl Checker {
         bounds: (usize, usize),
         multiline: bool,
     ) -> String {
+        // Decomposed accents may halve the count once composed: twice the bound
+        // is the most a valid text can have.
+        if raw.chars().nth(2 * bounds.1 + 16).is_some() {
+            self.too_long(field, label, bounds);
+            return String::new();
+        }
         let text: String = raw
             .replace("\r\n", "\n")
             .nfc()
+            .map(|c| match c {
+                '\u{2028}' | '\u{2029}' | '\r' if multiline => '\n',
+                other => other,
+            })
             .collect::<String>()
             .trim()
             .to_owned();
-        if text
-            .chars()
-            .any(|c| c.is_control() && !(multiline && c == '\n'))
-        {
-            self.fail(
-                field,
-                format!("{label} contient des caractères non autorisés."),
-            );
+        if let Some(bad) = text.chars().find(|&c| refused_char(c, multiline)) {
+            self.fail(field, refused_char_message(label, bad));
             return text;
         }
         let count = text.chars().count();
         if count == 0 {
             self.fail(field, format!("{label} est obligatoire."));
         } else if count < bounds.0 || count > bounds.1 {
-            self.fail(
-                field,
-                format!(
-                    "{label} doit faire entre {} et {} caractères.",
-                    bounds.0, bounds.1
-                ),
-            );
+            self.too_long(field, label, bounds);
         }
         text
+    }
+
+    /// Like `text`, but may be left empty.
+    fn optional_text(
+        &mut self,
+        field: &'static str,
+        label: &str,
+        raw: &str,
+        max: usize,
+        multiline: bool,
+    ) -> String {
+        if raw.trim().is_empty() {
+            return String::new();
+        }
+        self.text(field, label, raw, (1, max), multiline)
+    }
+
+    fn too_long(&mut self, field: &'static str, label: &str, bounds: (usize, usize)) {
+        self.fail(
+            field,
+            format!(
+                "{label} doit faire entre {} et {} caractères.",
+                bounds.0, bounds.1
+            ),
+        );
     }
 
     fn choice<T: for<'de> Deserialize<'de>>(
@@ -215,6 +247,42 @@ impl Checker {
     }
 }
 
+/// Characters no field may hold: controls (line breaks only in multi-line
+/// fields), line and paragraph separators, and invisible format characters —
+/// direction overrides and isolates (U+202A–U+202E, U+2066–U+2069) that reorder
+/// what a reader sees, zero-width characters, the byte-order mark. The soft
+/// hyphen, which French text pasted from a word processor carries, stays.
+fn refused_char(c: char, multiline: bool) -> bool {
+    use icu_properties::CodePointMapData;
+    use icu_properties::props::GeneralCategory;
+    if c.is_ascii() {
+        return c.is_ascii_control() && !(multiline && c == '\n');
+    }
+    c != '\u{AD}'
+        && matches!(
+            CodePointMapData::<GeneralCategory>::new().get(c),
+            GeneralCategory::Control
+                | GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+                | GeneralCategory::Surrogate
+                | GeneralCategory::Unassigned
+                | GeneralCategory::PrivateUse
+        )
+}
+
+fn refused_char_message(label: &str, bad: char) -> String {
+    if bad.is_control() && !matches!(bad, '\u{80}'..='\u{9F}') {
+        return format!(
+            "{label} contient des caractères non autorisés (retour à la ligne, tabulation ou caractère de contrôle)."
+        );
+    }
+    format!(
+        "{label} contient un caractère invisible ou de mise en forme non autorisé (U+{:04X}) : retirez-le, par exemple en retapant ce passage.",
+        u32::from(bad)
+    )
+}
+
 /// A visitor's message to a poster, checked: every field bounded, no control
 /// character (so nothing can slip into a mail header), links capped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +322,30 @@ pub fn validate_contact(
             email,
             message,
         })
+    } else {
+        Err(check.errors)
+    }
+}
+
+/// A report's optional details and the reporter's optional address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportText {
+    pub message: String,
+    pub email: Option<String>,
+}
+
+pub fn validate_report(message: &str, email: &str) -> Result<ReportText, Vec<FieldError>> {
+    let mut check = Checker { errors: Vec::new() };
+    let message = check.optional_text(
+        "message",
+        "Les précisions",
+        message,
+        REPORT_MESSAGE_CHARS,
+        true,
+    );
+    let email = (!email.trim().is_empty()).then(|| check.email("email", email));
+    if check.errors.is_empty() {
+        Ok(ReportText { message, email })
     } else {
         Err(check.errors)
     }
@@ -337,13 +429,20 @@ pub fn validate(input: &OfferInput, rules: &Rules) -> Result<Draft, Vec<FieldErr
 }
 
 fn skills(check: &mut Checker, raw: &[String]) -> Vec<String> {
+    let typed: Vec<&String> = raw.iter().filter(|s| !s.trim().is_empty()).collect();
+    // Counted before anything else: a form with thousands of skills costs nothing.
+    if typed.len() > 2 * MAX_SKILLS {
+        check.fail(
+            "skills",
+            format!("Indiquez au plus {MAX_SKILLS} compétences."),
+        );
+        return Vec::new();
+    }
     let mut skills: Vec<String> = Vec::new();
-    for skill in raw.iter().filter(|s| !s.trim().is_empty()) {
+    let mut seen = std::collections::HashSet::new();
+    for skill in typed {
         let skill = check.text("skills", "Chaque compétence", skill, SKILL_CHARS, false);
-        if !skills
-            .iter()
-            .any(|s| s.to_lowercase() == skill.to_lowercase())
-        {
+        if seen.insert(skill.to_lowercase()) {
             skills.push(skill);
         }
     }
@@ -362,6 +461,18 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
     let geo = geography();
     let typed = input.commune.trim();
     let department = input.department.trim();
+    // The longest commune name, with its department, is under 60 characters.
+    if typed.len() > MAX_COMMUNE_BYTES || department.len() > 3 {
+        check.fail(
+            if typed.len() > MAX_COMMUNE_BYTES {
+                "commune"
+            } else {
+                "department"
+            },
+            "Commune introuvable : indiquez son nom ou son code postal.",
+        );
+        return (None, None);
+    }
     if input.remote {
         if department.is_empty() {
             return (None, None);
@@ -573,6 +684,83 @@ mod tests {
             ..good_input()
         };
         assert!(errors(&input).is_empty());
+    }
+
+    #[test]
+    fn errors_on_invisible_and_direction_characters_in_every_text_field() {
+        for bad in [
+            '\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{2028}', '\0',
+        ] {
+            let input = OfferInput {
+                title: format!("Un titre {bad}piégé ici"),
+                author_name: format!("Lé{bad}a"),
+                skills: vec![format!("Soi{bad}ns")],
+                email: format!("lea{bad}@exemple.org"),
+                ..good_input()
+            };
+            let fields: Vec<&str> = errors(&input).iter().map(|e| e.field).collect();
+            assert_eq!(
+                fields,
+                ["author_name", "title", "skills", "email"],
+                "U+{:04X}",
+                u32::from(bad)
+            );
+        }
+        let input = OfferInput {
+            description: "Une description assez longue\u{202E} pour passer.".into(),
+            ..good_input()
+        };
+        let found = errors(&input);
+        assert!(found[0].message.contains("U+202E"), "{found:?}");
+    }
+
+    #[test]
+    fn french_text_keeps_its_spaces_soft_hyphens_and_paragraphs() {
+        let domains = domains();
+        let input = OfferInput {
+            title: "Besoin d\u{2019}aide\u{202F}: ren\u{AD}fort urgent".into(),
+            description: "Premier paragraphe assez long.\u{2029}Second\u{00A0}paragraphe.".into(),
+            ..good_input()
+        };
+        let draft = validate(&input, &rules(&domains)).unwrap();
+        assert_eq!(
+            draft.description,
+            "Premier paragraphe assez long.\nSecond\u{00A0}paragraphe."
+        );
+    }
+
+    #[test]
+    fn errors_at_once_on_huge_fields() {
+        let input = OfferInput {
+            skills: vec!["Soins".into(); 15_500],
+            commune: "a".repeat(60_000),
+            title: "é".repeat(60_000),
+            ..good_input()
+        };
+        let found = errors(&input);
+        let fields: Vec<&str> = found.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["title", "skills", "commune"], "{found:?}");
+        assert_eq!(found[1].message, "Indiquez au plus 10 compétences.");
+    }
+
+    #[test]
+    fn can_validate_a_report_with_or_without_details() {
+        assert_eq!(
+            validate_report("", ""),
+            Ok(ReportText {
+                message: String::new(),
+                email: None
+            })
+        );
+        let report = validate_report(" Arnaque \r\n évidente ", "Lea@Exemple.org").unwrap();
+        assert_eq!(report.message, "Arnaque \n évidente");
+        assert_eq!(report.email.as_deref(), Some("Lea@Exemple.org"));
+        let fields: Vec<&str> = validate_report(&"x".repeat(1001), "pas une adresse")
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["message", "email"]);
     }
 
     #[test]

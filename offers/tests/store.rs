@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use offers::demo::demo_offers;
-use offers::{DynamoStore, SqliteStore, Status, Store, StoreError, open_store};
+use offers::{DynamoStore, Marked, SqliteStore, Status, Store, StoreError, open_store};
 use testkit::Moto;
 
 fn now() -> DateTime<Utc> {
@@ -119,6 +119,65 @@ async fn store_contract(store: Arc<dyn Store>) {
     );
     store.reset("ip:192.0.2.1").await.unwrap();
     assert_eq!(store.bump("ip:192.0.2.1", now, later).await.unwrap(), 1);
+
+    // marks: distinct members of a set, each until its own expiry
+    let mark = |member: &'static str, at, until| store.mark("reports:x", member, at, until);
+    assert_eq!(
+        mark("a", now, later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: true
+        }
+    );
+    assert_eq!(
+        mark("a", now, later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: false
+        },
+        "one member counts once"
+    );
+    assert_eq!(
+        mark("b", now, later).await.unwrap(),
+        Marked {
+            members: 2,
+            new: true
+        }
+    );
+    assert_eq!(
+        store.mark("reports:y", "a", now, later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: true
+        },
+        "sets are separate"
+    );
+    let much_later = later + chrono::Duration::hours(1);
+    assert_eq!(
+        mark("c", later, much_later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: true
+        },
+        "expired marks no longer count"
+    );
+    assert_eq!(
+        mark("a", later, much_later).await.unwrap(),
+        Marked {
+            members: 2,
+            new: true
+        },
+        "a member whose mark expired is new again"
+    );
+    store.reset("reports:x").await.unwrap();
+    assert_eq!(
+        mark("c", later, much_later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: true
+        },
+        "reset forgets the set"
+    );
 }
 
 #[tokio::test]
@@ -151,6 +210,32 @@ async fn sqlite_store_reopens_with_its_data() {
     let offers = demo_offers(5, 9, now()).unwrap();
     sqlite_store(&dir).import(&offers).await.unwrap();
     assert_eq!(sqlite_store(&dir).list(None).await.unwrap(), offers);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sqlite_store_files_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("data");
+    let store = open_store(&format!("sqlite://{}/entraide.db", folder.display()))
+        .await
+        .unwrap();
+    store
+        .import(&demo_offers(2, 9, now()).unwrap())
+        .await
+        .unwrap();
+    let mode = |name: &str| {
+        std::fs::metadata(folder.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(""), 0o700);
+    for file in ["entraide.db", "entraide.db-wal", "entraide.db-shm"] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use chrono::{NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 
 use super::Env;
 
@@ -11,14 +11,19 @@ pub struct Args {
     /// Nombre d'annonces à créer.
     #[arg(long, default_value_t = 1000)]
     pub count: usize,
-    /// Graine : la même graine donne les mêmes annonces (datées autour d'aujourd'hui).
+    /// Graine : la même graine et le même --now donnent les mêmes annonces.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// L'instant de référence (RFC 3339, par exemple 2026-12-04T10:00:00Z) : aucune
+    /// annonce n'est datée après lui. Par défaut, maintenant.
+    #[arg(long)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
-    let written = fill(env, args.count, args.seed).await?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let written = fill(env, args.count, args.seed, now).await?;
     eprintln!(
         "{written} annonces de démonstration enregistrées dans {} en {:.1} s",
         env.store_url,
@@ -27,10 +32,9 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `count` demo offers dated around today; returns how many.
-pub async fn fill(env: &Env, count: usize, seed: u64) -> anyhow::Result<usize> {
-    let today = Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc();
-    let offers = offers::demo::demo_offers(count, seed, today)?;
+/// Writes `count` demo offers dated up to `now`; returns how many.
+pub async fn fill(env: &Env, count: usize, seed: u64, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let offers = offers::demo::demo_offers(count, seed, now)?;
     env.store.import(&offers).await?;
     Ok(offers.len())
 }

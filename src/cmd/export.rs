@@ -31,8 +31,7 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         }
     } else {
         for offer in &offers {
-            serde_json::to_writer(&mut out, offer)?;
-            out.write_all(b"\n")?;
+            offers::jsonl::write_line(&mut out, offer)?;
         }
     }
     out.flush()

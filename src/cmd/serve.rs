@@ -8,6 +8,7 @@ use std::sync::{Arc, PoisonError};
 
 use anyhow::Context;
 use chrono::Utc;
+use functions::client::TrustedProxies;
 use functions::mailer::{DEFAULT_MAIL_URL, Mailbox, Mailer};
 use functions::tokens::Secret;
 use functions::{AppState, Rebuild, SiteHandle};
@@ -35,6 +36,17 @@ pub struct Args {
     /// Remplit d'abord une base vide avec 1 000 annonces de démonstration.
     #[arg(long)]
     pub demo: bool,
+    /// Mandataire inverse (nginx, Caddy…) dont l'en-tête X-Forwarded-For est cru :
+    /// adresse ou bloc CIDR, option répétable. Sans elle, le client est l'adresse de
+    /// la connexion et X-Forwarded-For est ignoré.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "ENTRAIDE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = functions::client::parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Rebuilds the site after changes: requests that arrive together are served by
@@ -143,12 +155,16 @@ impl Rebuild for SiteRebuild {
     }
 }
 
-/// The signing key: `ENTRAIDE_SECRET`, or a random one kept in `secret` beside the store.
+/// The shortest signing key accepted, in bytes.
+const MIN_SECRET_BYTES: usize = 32;
+
+/// The signing key: `ENTRAIDE_SECRET`, or a random one kept in `secret` beside the
+/// store. A key that is too short, or a file that others may read, is refused.
 fn load_secret(env: &Env) -> anyhow::Result<Secret> {
     if let Ok(secret) = std::env::var("ENTRAIDE_SECRET") {
         anyhow::ensure!(
-            secret.len() >= 32,
-            "ENTRAIDE_SECRET doit compter au moins 32 caractères"
+            secret.len() >= MIN_SECRET_BYTES,
+            "ENTRAIDE_SECRET doit compter au moins {MIN_SECRET_BYTES} caractères"
         );
         return Ok(Secret::new(secret));
     }
@@ -159,31 +175,68 @@ fn load_secret(env: &Env) -> anyhow::Result<Secret> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let path = folder.join("secret");
-    if let Ok(existing) = std::fs::read(&path) {
-        return Ok(Secret::new(existing));
+    match std::fs::read(&path) {
+        Ok(existing) => return checked_secret_file(&path, existing),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(error).with_context(|| format!("impossible de lire {}", path.display()));
+        }
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("pas d'aléa disponible : {e}"))?;
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, key.as_bytes())
-        .with_context(|| format!("impossible d'écrire {}", path.display()))?;
-    eprintln!("clé de signature créée dans {}", path.display());
+    if !folder.exists() {
+        offers::private_files::create_private_dir(folder)
+            .with_context(|| format!("impossible de créer {}", folder.display()))?;
+    }
+    // Written whole under a temporary name (mode 0600), then renamed: a crash
+    // never leaves a short key behind. Another process that won the race wins.
+    let mut file = tempfile::NamedTempFile::new_in(folder)
+        .with_context(|| format!("impossible d'écrire dans {}", folder.display()))?;
+    std::io::Write::write_all(&mut file, key.as_bytes())?;
+    file.as_file().sync_all()?;
+    match file.persist_noclobber(&path) {
+        Ok(_) => eprintln!("clé de signature créée dans {}", path.display()),
+        Err(error) if error.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return checked_secret_file(&path, std::fs::read(&path)?);
+        }
+        Err(error) => {
+            return Err(error.error)
+                .with_context(|| format!("impossible d'écrire {}", path.display()));
+        }
+    }
     Ok(Secret::new(key))
 }
 
-/// Writes a file only its owner may read.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+/// A key file is used only if it is long enough and no one else may read it.
+fn checked_secret_file(path: &Path, bytes: Vec<u8>) -> anyhow::Result<Secret> {
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        anyhow::ensure!(
+            mode & 0o077 == 0,
+            "la clé de signature {} est lisible par d'autres utilisateurs (mode {:o}) : \
+             faites « chmod 600 {} », puis relancez",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        );
+    }
+    anyhow::ensure!(
+        bytes.len() >= MIN_SECRET_BYTES,
+        "la clé de signature {} est trop courte ({} octets, il en faut au moins {MIN_SECRET_BYTES})",
+        path.display(),
+        bytes.len()
+    );
+    Ok(Secret::new(bytes))
 }
 
 pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
+    // A key that cannot be trusted stops everything before any work.
+    let secret = load_secret(env)?;
     if args.demo && env.store.list(None).await?.is_empty() {
-        let written = super::demo::fill(env, 1000, 1).await?;
+        let written = super::demo::fill(env, 1000, 1, Utc::now()).await?;
         eprintln!("{written} annonces de démonstration ajoutées");
     }
     let base_url = args
@@ -205,10 +258,11 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     let _watcher = watch_site(env, &base_url, site.clone(), Arc::clone(&rebuild))?;
     let state = AppState {
         store: Arc::clone(&env.store),
-        secret: load_secret(env)?,
+        secret,
         mailer: Arc::new(mailer),
         rebuild,
         min_fill_seconds: config.min_fill_seconds,
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
         site,
         clock: chrono::Utc::now,
     };
@@ -227,47 +281,86 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reloads the site and rebuilds when its config, content pages or templates
-/// change; a broken edit is reported and the running site kept. The returned
-/// watcher must be kept alive.
+/// Reloads the site and rebuilds when the content of its config, pages or
+/// templates changes; a broken edit is reported and the running site kept. Only
+/// writes, creations, renames and removals count (the watcher also sees every
+/// file being opened, by the reload itself among others), and the files'
+/// fingerprint must differ from the last one loaded. The returned watcher must be
+/// kept alive.
 fn watch_site(
     env: &Env,
     base_url: &str,
     site: SiteHandle,
     rebuild: Arc<SiteRebuild>,
-) -> anyhow::Result<
-    notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
-> {
-    use notify_debouncer_mini::notify::RecursiveMode;
-    let runtime = tokio::runtime::Handle::current();
-    let (env_for_reload, base_url) = (env.clone(), base_url.to_owned());
-    let mut debouncer = notify_debouncer_mini::new_debouncer(
-        std::time::Duration::from_millis(300),
-        move |events: notify_debouncer_mini::DebounceEventResult| {
-            if events.map(|events| events.is_empty()).unwrap_or(true) {
-                return;
+) -> anyhow::Result<notify::RecommendedWatcher> {
+    use notify::{EventKind, RecursiveMode, Watcher, event::ModifyKind};
+    let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let writes = event.is_ok_and(|event| match event.kind {
+            EventKind::Create(_) | EventKind::Remove(_) => true,
+            EventKind::Modify(kind) => !matches!(kind, ModifyKind::Metadata(_)),
+            EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+        });
+        if writes {
+            let _ = changed.send(());
+        }
+    })
+    .context("impossible de surveiller les fichiers du site")?;
+    let folders: Vec<PathBuf> = ["content", "themes", "templates"]
+        .iter()
+        .map(|folder| env.site.join(folder))
+        .filter(|path| path.is_dir())
+        .collect();
+    for folder in &folders {
+        watcher.watch(folder, RecursiveMode::Recursive)?;
+    }
+    let (env, base_url) = (env.clone(), base_url.to_owned());
+    let mut loaded = fingerprint(&folders);
+    tokio::spawn(async move {
+        while changes.recv().await.is_some() {
+            // An editor's save is several events: take them together.
+            tokio::time::sleep(WATCH_DEBOUNCE).await;
+            while changes.try_recv().is_ok() {}
+            let now = fingerprint(&folders);
+            if now == loaded {
+                continue;
             }
-            match load_site(&env_for_reload, Some(&base_url)) {
+            loaded = now;
+            match load_site(&env, Some(&base_url)) {
                 Ok(reloaded) => {
                     site.replace(reloaded);
-                    let rebuild = Arc::clone(&rebuild);
-                    runtime.spawn(async move { rebuild.changed().await });
                     eprintln!("site modifié : reconstruction");
+                    rebuild.changed().await;
                 }
                 Err(error) => {
                     eprintln!("erreur dans le site, la version en ligne est conservée : {error:#}")
                 }
             }
-        },
-    )
-    .context("impossible de surveiller les fichiers du site")?;
-    for folder in ["content", "themes", "templates"] {
-        let path = env.site.join(folder);
-        if path.is_dir() {
-            debouncer.watcher().watch(&path, RecursiveMode::Recursive)?;
+        }
+    });
+    Ok(watcher)
+}
+
+/// How long a change of the site's files waits for the rest of the same save.
+const WATCH_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A hash of every file's path and bytes under `folders`.
+fn fingerprint(folders: &[PathBuf]) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    for folder in folders {
+        for entry in walkdir::WalkDir::new(folder)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_file())
+        {
+            let bytes = std::fs::read(entry.path()).unwrap_or_default();
+            hasher.update(entry.path().as_os_str().as_encoded_bytes());
+            hasher.update(&(bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
         }
     }
-    Ok(debouncer)
+    hasher.finalize()
 }
 
 /// Erases unconfirmed and long-closed offers, expires old ones: now, then hourly.

@@ -14,7 +14,7 @@ export const LAUNCH_ARGS = [
   '--no-first-run',
 ];
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-export const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const MAX_NODES_PER_RULE = 10;
 
 export function formatViolations(urlPath, mode, violations) {
@@ -35,9 +35,16 @@ export function formatViolations(urlPath, mode, violations) {
   return lines.join('\n');
 }
 
+/// Loads axe-core into the page through the DevTools protocol, which the page's
+/// Content-Security-Policy does not govern (a script tag would be refused, as
+/// it should be).
+export async function injectAxe(page) {
+  await page.evaluate(AXE_SOURCE);
+}
+
 /// Runs axe-core on the page as it is now; fails with the report.
 export async function assertAccessible(page, label) {
-  await page.addScriptTag({ content: AXE_SOURCE });
+  await injectAxe(page);
   const results = await page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
     AXE_TAGS,
@@ -45,4 +52,14 @@ export async function assertAccessible(page, label) {
   if (results.violations.length) {
     throw new Error(formatViolations(label, 'widget open', results.violations));
   }
+}
+
+/// Collects into `problems` every Content-Security-Policy violation Chromium
+/// reports on `page` (a blocked script, style, frame, WebAssembly compilation…).
+export function recordCspViolations(page, problems) {
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      problems.push(`CSP violation: ${message.text()}`);
+    }
+  });
 }

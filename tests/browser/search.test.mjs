@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CHROMIUM, LAUNCH_ARGS, assertAccessible } from './common.mjs';
+import { CHROMIUM, LAUNCH_ARGS, assertAccessible, recordCspViolations } from './common.mjs';
 
 const SITE_URL = (process.env.SITE_URL || '').replace(/\/$/, '');
 const OUTBOX = process.env.OUTBOX || '';
@@ -42,6 +42,7 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
     page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
+    recordCspViolations(page, errors);
     page.on('response', async (response) => {
       if (new URL(response.url()).pathname.startsWith('/pagefind/')) {
         pagefindBytes += (await response.body().catch(() => Buffer.alloc(0))).length;
@@ -170,6 +171,8 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       await page.waitForLoadState('load');
       assert.match(page.url(), /\/publier\/merci\//, await page.locator('main').innerText());
       await page.goto(linkInOutbox(`${SITE_URL}/api/offers/confirm?token=`));
+      await page.click('main form button[type="submit"]');
+      await page.waitForLoadState('load');
       const posted = await searchUntil(`q=${UNIQUE}`, (found) => found.length > 0);
       assert.equal(posted.length, 1, JSON.stringify(posted));
       assert.match(posted[0].title, /ateliers de dégustation/);

@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startStaticServer } from './static-server.mjs';
-import { AXE_SOURCE, AXE_TAGS, CHROMIUM, LAUNCH_ARGS, formatViolations } from './common.mjs';
+import { AXE_TAGS, CHROMIUM, LAUNCH_ARGS, formatViolations, injectAxe, recordCspViolations } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -271,7 +271,7 @@ describe('static site', { concurrency: true }, () => {
 
     async function contextFor(mode) {
       if (!contexts.has(mode.name)) {
-        contexts.set(mode.name, await browser.newContext({ ...mode.options, bypassCSP: true }));
+        contexts.set(mode.name, await browser.newContext(mode.options));
       }
       return contexts.get(mode.name);
     }
@@ -284,6 +284,7 @@ describe('static site', { concurrency: true }, () => {
           const page = await context.newPage();
           const problems = [];
           page.on('pageerror', (err) => problems.push(`uncaught error in page: ${err.message}`));
+          recordCspViolations(page, problems);
           page.on('response', (r) => {
             const u = new URL(r.url());
             const navigation = r.request().isNavigationRequest() && r.frame() === page.mainFrame();
@@ -301,7 +302,12 @@ describe('static site', { concurrency: true }, () => {
               t.skip(`not an HTML page (${type})`);
               return;
             }
-            await page.addScriptTag({ content: AXE_SOURCE });
+            if (process.env.SITE_URL) {
+              // Served by `entraide serve`: the page is held to its policy.
+              const policy = response.headers()['content-security-policy'] || '';
+              assert.match(policy, /frame-ancestors 'none'/, `${urlPath} has no Content-Security-Policy`);
+            }
+            await injectAxe(page);
             const results = await page.evaluate(
               (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
               AXE_TAGS,

@@ -7,13 +7,17 @@
 //! - `ENTRAIDE_MAIL`: `smtp://user:pass@email-smtp.<region>.amazonaws.com:587` for SES
 //! - `ENTRAIDE_BASE_URL`: the public address of the site (checked against `Origin`)
 //! - `ENTRAIDE_MAIL_FROM` (optional): the sender, instead of `mail_from` in site.toml
+//! - `ENTRAIDE_ORIGIN_SECRET` (optional): the secret CloudFront adds to every
+//!   request (`X-Entraide-Origin-Secret`); when set, requests without it are
+//!   refused and the client is CloudFront's viewer address
 //!
 //! Rebuilds are triggered by the store's change stream, not by this function.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use functions::lambda::{site_from_env, variable};
+use functions::client::TrustedProxies;
+use functions::lambda::{behind_gateway, site_from_env, variable};
 use functions::mailer::{Mailbox, Mailer};
 use functions::tokens::Secret;
 use functions::{AppState, NoRebuild};
@@ -37,8 +41,14 @@ async fn main() -> Result<(), lambda_http::Error> {
         rebuild: Arc::new(NoRebuild),
         min_fill_seconds: site.config.min_fill_seconds,
         site: functions::SiteHandle::new(site),
+        // The client comes from the gateway (`behind_gateway`), never from a header.
+        trusted_proxies: TrustedProxies::default(),
         clock: chrono::Utc::now,
     };
     // CloudFront serves the site from S3: only /api/* reaches the function.
-    lambda_http::run(functions::app(state, PathBuf::from("/nonexistent"))).await
+    let router = functions::app(state, PathBuf::from("/nonexistent"));
+    let origin_secret = std::env::var("ENTRAIDE_ORIGIN_SECRET")
+        .ok()
+        .filter(|secret| !secret.is_empty());
+    lambda_http::run(behind_gateway(router, origin_secret)).await
 }

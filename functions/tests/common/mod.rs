@@ -12,10 +12,13 @@ use axum::http::{Request, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use functions::mailer::Mailer;
+use functions::tokens::Purpose;
 use functions::tokens::Secret;
 use functions::{AppState, Rebuild, app};
 use lettre::Message;
-use offers::{SqliteStore, Store};
+use offers::demo::demo_offers;
+use offers::validate::OfferInput;
+use offers::{Offer, SqliteStore, Status, Store};
 use tower::ServiceExt;
 
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
@@ -62,6 +65,7 @@ pub fn harness() -> Harness {
         mailer: Arc::new(mailer),
         rebuild: rebuilds.clone(),
         min_fill_seconds: 3,
+        trusted_proxies: functions::client::TrustedProxies::default(),
         clock,
     };
     Harness {
@@ -93,6 +97,15 @@ impl Harness {
 
 pub fn post_form(body: &str) -> Request<Body> {
     post_to("/api/offers", body)
+}
+
+/// The same request as if it came from `ip`'s connection.
+pub fn from_client(mut request: Request<Body>, ip: &str) -> Request<Body> {
+    let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 40000);
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    request
 }
 
 pub fn post_to(path: &str, body: &str) -> Request<Body> {
@@ -128,4 +141,43 @@ pub fn link_in(mail: &str, path: &str) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// A harness holding one offer in `status`, and the offer's management token.
+pub async fn with_offer(status: Status) -> (Harness, Offer, String) {
+    let h = harness();
+    let mut offer = demo_offers(1, 5, clock()).unwrap().remove(0);
+    offer.status = status;
+    offer.published = Some(clock());
+    offer.expires = clock() + chrono::Duration::days(10);
+    offer.start = None;
+    offer.end = None;
+    h.store.import(std::slice::from_ref(&offer)).await.unwrap();
+    let now = clock().timestamp();
+    let token = h
+        .state
+        .secret
+        .sign(Purpose::Manage, &offer.id.to_string(), 0, now, now + 3600);
+    (h, offer, token)
+}
+
+/// The edit form as the page would send it, with one field changed.
+pub fn edit_form(offer: &Offer, version: u64, title: &str) -> String {
+    let input = OfferInput::from(offer);
+    serde_urlencoded::to_string([
+        ("action", "edit"),
+        ("version", &version.to_string()),
+        ("kind", &input.kind),
+        ("engagement", &input.engagement),
+        ("author_kind", &input.author_kind),
+        ("author_name", &input.author_name),
+        ("domain", &input.domain),
+        ("title", title),
+        ("description", &input.description),
+        ("skills", &input.skills.join(", ")),
+        ("commune", &input.commune),
+        ("department", &input.department),
+        ("email", &input.email),
+    ])
+    .unwrap()
 }
