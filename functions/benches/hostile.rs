@@ -200,6 +200,15 @@ async fn run() {
             Box::new(|| form("/api/moderate?token=x.y", filled("", "%FF%00"))),
         ),
         (
+            "POST /api/offers/undo-address, a forged token of 64 KiB",
+            Box::new(|| {
+                form(
+                    &filled("/api/offers/undo-address?token=", "QUJD"),
+                    String::new(),
+                )
+            }),
+        ),
+        (
             "POST /api/offers, 4 times the limit",
             Box::new(|| form("/api/offers", "x".repeat(LIMIT * 4))),
         ),

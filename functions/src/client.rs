@@ -61,6 +61,7 @@ impl TrustedProxies {
 
 /// One CIDR block or a single address (`192.0.2.1` = `192.0.2.1/32`).
 pub fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| format!("« {text} » n'est ni une adresse IP ni un bloc CIDR"))
@@ -100,6 +101,24 @@ pub fn rate_key(ip: Option<IpAddr>) -> String {
             format!("{}/64", Ipv6Addr::from(prefix))
         }
         // No address at all (a test without a socket): one shared bucket.
+        None => "inconnue".into(),
+    }
+}
+
+/// The network a client belongs to, coarser than `rate_key`: an IPv4 /24 or an
+/// IPv6 /48, what one subscriber or one cheap server can hold at most. Reports
+/// count once per network, so that hopping addresses within one's own
+/// allocation does not make one person several reporters.
+pub fn network_key(ip: Option<IpAddr>) -> String {
+    match ip.map(canonical) {
+        Some(IpAddr::V4(v4)) => {
+            let prefix = u32::from(v4) & 0xffff_ff00;
+            format!("{}/24", std::net::Ipv4Addr::from(prefix))
+        }
+        Some(IpAddr::V6(v6)) => {
+            let prefix = u128::from(v6) & !((1u128 << 80) - 1);
+            format!("{}/48", Ipv6Addr::from(prefix))
+        }
         None => "inconnue".into(),
     }
 }
@@ -195,6 +214,21 @@ mod tests {
     }
 
     #[test]
+    fn reports_count_per_network() {
+        let key = |ip: &str| network_key(Some(ip.parse().unwrap()));
+        assert_eq!(
+            key("2001:db8:0:100::1"),
+            key("2001:db8:0:1ff::1"),
+            "one /56"
+        );
+        assert_eq!(key("2001:db8:0:100::1"), "2001:db8::/48");
+        assert_ne!(key("2001:db8:0:100::1"), key("2001:db8:1:100::1"));
+        assert_eq!(key("192.0.2.7"), key("192.0.2.200"));
+        assert_eq!(key("192.0.2.7"), "192.0.2.0/24");
+        assert_ne!(key("192.0.2.7"), key("192.0.3.7"));
+    }
+
+    #[test]
     fn can_read_cloudfront_viewer_addresses() {
         assert_eq!(
             parse_viewer_address("192.0.2.1:46532"),
@@ -211,6 +245,10 @@ mod tests {
     #[test]
     fn errors_on_bad_proxy_lists() {
         assert!(TrustedProxies::parse_list("10.0.0.0/8, ::1").is_ok());
+        assert!(
+            parse_network(" 127.0.0.1 ").is_ok(),
+            "as an environment list spaces it"
+        );
         assert!(TrustedProxies::parse_list("10.0.0.0/33").is_err());
         assert!(TrustedProxies::parse_list("proxy.example").is_err());
     }

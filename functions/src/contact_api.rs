@@ -58,14 +58,15 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
         Ok(message) if errors.is_empty() => message,
         _ => return refill(state, &offer, &fields, &errors),
     };
-    if let Err(error) = limits::count(
-        state,
-        &limits::MESSAGES_PER_IP,
-        &limits::client(state, parts),
-    )
-    .await
-    {
-        return refill(state, &offer, &fields, &[error]);
+    // Per sender, and per offer: a poster is not flooded from many connections.
+    let client = limits::client(state, parts);
+    for (limit, who) in [
+        (&limits::MESSAGES_PER_IP, client.as_str()),
+        (&limits::MESSAGES_PER_OFFER, &offer.id.to_string()),
+    ] {
+        if let Err(error) = limits::count(state, limit, who).await {
+            return refill(state, &offer, &fields, &[error]);
+        }
     }
     let visitor = Mailbox::new(
         Some(message.name.clone()),

@@ -24,6 +24,9 @@ pub enum AppError {
     /// A refusal whose French explanation is built for the case.
     #[error("refused: {0}")]
     Refused(String),
+    /// The platform is misconfigured for this request (no client address).
+    #[error("unavailable")]
+    Unavailable,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -50,6 +53,10 @@ impl AppError {
             ),
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
             AppError::Refused(message) => (StatusCode::BAD_REQUEST, message),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Le service est momentanément indisponible. Rien n'a été perdu : réessayez dans quelques instants.",
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Une erreur est survenue de notre côté. Rien n'a été perdu : réessayez dans quelques instants.",

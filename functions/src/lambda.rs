@@ -42,13 +42,20 @@ pub fn site_from_env() -> Result<generator::Site, Error> {
 /// behind our CloudFront distribution), a request without the secret header is
 /// refused, and the client is CloudFront's viewer address; without one, the
 /// client is API Gateway's source IP. Headers a client can write are never used.
-pub fn behind_gateway(router: Router, origin_secret: Option<String>) -> Router {
+/// Its refusals carry the security headers of every answer (`https`: the site is
+/// served over https).
+pub fn behind_gateway(router: Router, origin_secret: Option<String>, https: bool) -> Router {
     let expected: Option<[u8; 32]> =
         origin_secret.map(|secret| Sha256::digest(secret.as_bytes()).into());
-    router.layer(middleware::from_fn_with_state(
-        Arc::new(expected),
-        prove_client,
-    ))
+    router
+        .layer(middleware::from_fn_with_state(
+            Arc::new(expected),
+            prove_client,
+        ))
+        .layer(middleware::from_fn_with_state(
+            https,
+            crate::security_headers,
+        ))
 }
 
 async fn prove_client(
@@ -81,9 +88,13 @@ async fn prove_client(
         }
     };
     request.headers_mut().remove(ORIGIN_SECRET_HEADER);
-    if let Some(ip) = client {
-        request.extensions_mut().insert(ClientAddress(ip));
-    }
+    let Some(ip) = client else {
+        // Without an address every visitor would share one allowance: a
+        // misconfigured distribution or gateway is refused, loudly.
+        tracing::error!("no client address: check the origin request policy or the gateway");
+        return AppError::Unavailable.into_response();
+    };
+    request.extensions_mut().insert(ClientAddress(ip));
     next.run(request).await
 }
 
@@ -107,7 +118,7 @@ mod tests {
                     .map_or("aucune".to_owned(), |client| client.0.to_string())
             }),
         );
-        behind_gateway(router, origin_secret.map(str::to_owned))
+        behind_gateway(router, origin_secret.map(str::to_owned), true)
     }
 
     async fn call(router: Router, request: Request) -> (StatusCode, String) {
@@ -144,6 +155,21 @@ mod tests {
             call(echo(Some("le secret de l'origine")), request).await,
             (StatusCode::OK, "2001:db8::7".to_owned())
         );
+    }
+
+    #[tokio::test]
+    async fn without_a_client_address_the_request_is_refused() {
+        let request = Request::get("/api/qui")
+            .header(ORIGIN_SECRET_HEADER, "le secret de l'origine")
+            .body(Body::empty())
+            .unwrap();
+        let response = echo(Some("le secret de l'origine"))
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key("content-security-policy"));
+        assert!(response.headers().contains_key("strict-transport-security"));
     }
 
     #[tokio::test]

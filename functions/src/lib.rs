@@ -71,17 +71,20 @@ async fn cache_headers(mut request: Request, next: Next) -> Response {
 }
 
 /// The headers every answer carries, pages and functions alike.
-async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
+    // The functions' pages carry tokens in their URL: never sent onwards.
+    let referrer = if api { "no-referrer" } else { "same-origin" };
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -98,7 +101,12 @@ async fn hide_build_files(
     request: Request,
     next: Next,
 ) -> Response {
-    if !request.uri().path().starts_with("/.") {
+    // Checked as the file server reads the path: decoded, any segment.
+    let path = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
+    if !path
+        .split(['/', '\\'])
+        .any(|segment| segment.starts_with('.'))
+    {
         return next.run(request).await;
     }
     let mut response = match not_found.oneshot(request).await {

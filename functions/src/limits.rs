@@ -5,7 +5,7 @@ use axum::http::request::Parts;
 use chrono::Duration;
 use offers::validate::FieldError;
 
-use crate::client::{client_address, rate_key};
+use crate::client::{client_address, network_key, rate_key};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -51,6 +51,24 @@ pub const REPORTS_PER_CLIENT_WITHOUT_TOKEN: Limit = Limit {
     max: 3,
     window_minutes: 24 * 60,
 };
+/// Messages relayed to one offer's poster in a day, whoever sends them.
+pub const MESSAGES_PER_OFFER: Limit = Limit {
+    name: "contact-offer",
+    max: 30,
+    window_minutes: 24 * 60,
+};
+/// Mails to the moderators about one offer in a day (its hiding aside).
+pub const MODERATION_MAILS_PER_OFFER: Limit = Limit {
+    name: "moderation-offer",
+    max: 1,
+    window_minutes: 24 * 60,
+};
+/// Mails to the moderators in an hour, all offers together.
+pub const MODERATION_MAILS: Limit = Limit {
+    name: "moderation-site",
+    max: 60,
+    window_minutes: 60,
+};
 /// Requests for a new review of a hidden offer, per offer and day.
 pub const REVIEWS_PER_OFFER: Limit = Limit {
     name: "review-offer",
@@ -59,11 +77,14 @@ pub const REVIEWS_PER_OFFER: Limit = Limit {
 };
 
 /// Every limit: the privacy page states how long the longest one keeps its digests.
-pub const ALL: [&Limit; 7] = [
+pub const ALL: [&Limit; 10] = [
     &OFFERS_PER_IP,
     &OFFERS_PER_IP_WITHOUT_TOKEN,
     &OFFERS_PER_EMAIL,
     &MESSAGES_PER_IP,
+    &MESSAGES_PER_OFFER,
+    &MODERATION_MAILS_PER_OFFER,
+    &MODERATION_MAILS,
     &REPORTS_PER_CLIENT,
     &REPORTS_PER_CLIENT_WITHOUT_TOKEN,
     &REVIEWS_PER_OFFER,
@@ -84,7 +105,7 @@ pub async fn count(state: &AppState, limit: &Limit, who: &str) -> Result<(), Fie
     match state.store.bump(&key, now, now + limit.window()).await {
         Ok(count) if count > limit.max => Err(FieldError {
             field: "form",
-            message: "Trop d'envois en peu de temps depuis votre connexion ou pour cette adresse. Réessayez dans une heure : votre saisie est conservée ci-dessous.".into(),
+            message: "Trop d'envois en peu de temps, depuis votre connexion, pour cette adresse ou vers cette annonce. Réessayez plus tard : votre saisie est conservée ci-dessous.".into(),
         }),
         Ok(_) => Ok(()),
         // A store hiccup must not stop people from helping each other: let it pass, say it.
@@ -100,8 +121,48 @@ pub fn client(state: &AppState, parts: &Parts) -> String {
     rate_key(client_address(parts, &state.trusted_proxies))
 }
 
+/// The network a reporter counts as (see `client::network_key`).
+pub fn network(state: &AppState, parts: &Parts) -> String {
+    network_key(client_address(parts, &state.trusted_proxies))
+}
+
 /// One mailbox, however its letters are cased: seven case variants of an address
-/// share one quota.
+/// are one address.
 pub fn mailbox(address: &str) -> String {
     address.trim().to_lowercase()
+}
+
+/// What a per-address quota counts: the mailbox without its `+tag`
+/// (`lea+1@exemple.org` and `lea+2@exemple.org` reach the same person).
+pub fn quota_key(address: &str) -> String {
+    let mailbox = mailbox(address);
+    match mailbox.split_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(base, _)| base);
+            format!("{local}@{domain}")
+        }
+        None => mailbox,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_and_plus_variants_of_an_address_share_one_quota() {
+        let variants = [
+            "lea@exemple.org",
+            "Lea@exemple.org",
+            "LEA@EXEMPLE.ORG",
+            "lEa@Exemple.Org",
+            " lea@exemple.org ",
+            "lea+annonce@exemple.org",
+            "Lea+2@Exemple.org",
+        ];
+        for variant in variants {
+            assert_eq!(quota_key(variant), "lea@exemple.org", "{variant}");
+        }
+        assert_ne!(quota_key("lea@exemple.org"), quota_key("leo@exemple.org"));
+    }
 }

@@ -37,6 +37,23 @@ pub struct Outgoing {
     pub automatic: bool,
 }
 
+/// An error's text with every word holding an `@` replaced: SMTP servers quote
+/// the recipient in their refusals, and errors are logged.
+fn without_addresses(error: &impl std::fmt::Display) -> String {
+    error
+        .to_string()
+        .split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<adresse>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Outgoing {
     /// The platform's own mail to `to`, drawn from the theme's `mail/<template>.txt`
     /// and `.html`.
@@ -150,7 +167,7 @@ impl Mailer {
         let to: Mailbox = mail
             .to
             .parse()
-            .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
+            .map_err(|e: lettre::address::AddressError| MailError::Build(without_addresses(&e)))?;
         let message_id = format!("<{}@{}>", offers::Ulid::new(), self.from.email.domain());
         let mut builder = Message::builder()
             .message_id(Some(message_id))
@@ -162,7 +179,7 @@ impl Mailer {
         }
         let mut message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
-            .map_err(|e| MailError::Build(e.to_string()))?;
+            .map_err(|e| MailError::Build(without_addresses(&e)))?;
         if mail.automatic {
             message.headers_mut().insert_raw(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
@@ -174,14 +191,14 @@ impl Mailer {
                 .send(message)
                 .await
                 .map(drop)
-                .map_err(|e| MailError::Send(e.to_string())),
+                .map_err(|e| MailError::Send(without_addresses(&e))),
             Transport::File(file, dir) => {
                 let id = file
                     .send(message)
                     .await
-                    .map_err(|e| MailError::Send(e.to_string()))?;
+                    .map_err(|e| MailError::Send(without_addresses(&e)))?;
                 offers::private_files::make_private(&dir.join(format!("{id}.eml")))
-                    .map_err(|e| MailError::Send(e.to_string()))
+                    .map_err(|e| MailError::Send(without_addresses(&e)))
             }
             Transport::Memory(outbox) => {
                 outbox
@@ -252,6 +269,14 @@ mod tests {
             assert_eq!(mode(&outbox), 0o700, "the outbox is the owner's");
             assert_eq!(mode(&files[0]), 0o600, "and so is every mail");
         }
+    }
+
+    #[test]
+    fn errors_name_no_address() {
+        assert_eq!(
+            without_addresses(&"550 5.1.1 <lea@exemple.org>: Recipient address rejected"),
+            "550 5.1.1 <adresse> Recipient address rejected"
+        );
     }
 
     #[tokio::test]

@@ -221,7 +221,7 @@ async fn act(
             };
             let edited = draft.into_offer(offer.id, now, state.site().config.offer_lifetime_days);
             // A new address kills the links mailed to the old one.
-            let new_address = edited.email != offer.email;
+            let new_address = limits::mailbox(&edited.email) != limits::mailbox(&offer.email);
             offer = Offer {
                 status: offer.status,
                 created: offer.created,
@@ -229,6 +229,7 @@ async fn act(
                 expires: offer.expires.min(edited.expires.max(now)),
                 version: offer.version,
                 token_version: offer.token_version + u64::from(new_address),
+                hidden: offer.hidden,
                 ..edited
             };
         }
@@ -250,8 +251,9 @@ async fn act(
     state.rebuild.changed().await;
     let link = manage_link(state, &offer);
     if offer.token_version != previous_token_version {
-        mail_new_link(state, &offer, &link).await?;
+        // The old address hears first: whatever happens to the other mail.
         mail_undo_link(state, &offer, &previous_email).await;
+        mail_new_link(state, &offer, &link).await?;
     }
     let path = link
         .strip_prefix(&state.base_url())
@@ -314,8 +316,9 @@ fn undo_subject(id: Ulid, email: &str) -> String {
     format!("{id}:{}", URL_SAFE_NO_PAD.encode(email))
 }
 
-/// The offer an undo link names, with the address it gives back; only the link
-/// of the latest change works.
+/// The offer an undo link names, with the address it gives back. The link works
+/// for its 30 days whatever changed since (an address changed twice cannot lock
+/// its first owner out), but not to give back the address the offer has.
 async fn undo_of_token(state: &AppState, token: &str) -> Result<(Offer, String), AppError> {
     let claims = state
         .secret
@@ -329,9 +332,12 @@ async fn undo_of_token(state: &AppState, token: &str) -> Result<(Offer, String),
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or(AppError::BadLink)?;
     let offer = stored_offer(state, id).await?;
-    if offer.token_version != claims.version {
+    if claims.version > offer.token_version {
+        return Err(AppError::BadLink);
+    }
+    if limits::mailbox(&offer.email) == limits::mailbox(&email) {
         return Err(AppError::Refused(
-            "Ce lien d'annulation ne fonctionne plus : l'adresse de l'annonce a changé de nouveau depuis, ou le changement est déjà annulé.".into(),
+            "L'annonce a déjà cette adresse : le changement est annulé, il n'y a plus rien à faire. Votre lien privé le plus récent est dans votre messagerie.".into(),
         ));
     }
     Ok((offer, email))
@@ -422,6 +428,7 @@ async fn ask_for_review(
         "review",
         format!("Demande de nouvel examen : « {} »", offer.title),
         &context,
+        None,
     )
     .await?;
     tracing::info!(offer = %offer.id, "review requested");

@@ -10,13 +10,13 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use offers::validate::validate_report;
-use offers::{Offer, Status, Ulid};
+use offers::{Offer, Status, StoreError, Ulid};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::AppError;
 use crate::limits;
-use crate::mailer::Outgoing;
+use crate::mailer::{Mailbox, Outgoing};
 use crate::offers_api::{
     TokenQuery, check_origin, has_form_token, manage_link, offer_of_token, posted_form,
     sent_too_fast, stored_offer,
@@ -49,17 +49,26 @@ fn reason_label(reason: &str) -> Option<&'static str> {
     }
 }
 
-/// The set of clients that reported an offer, and the set of their addresses.
-fn reporters_key(id: Ulid) -> String {
-    format!("reporters:{id}")
+/// The networks that reported an offer (those whose report counts towards
+/// hiding it, or not), and the addresses they gave.
+fn reporters_key(id: Ulid, counts: bool) -> String {
+    if counts {
+        format!("reporters:{id}")
+    } else {
+        format!("reporters-bare:{id}")
+    }
 }
 fn reporter_addresses_key(id: Ulid) -> String {
     format!("reporter-addresses:{id}")
 }
 
-/// Forgets who reported an offer (it was restored, or it is erased).
+/// Forgets who reported an offer (it is erased).
 pub(crate) async fn forget_reports(state: &AppState, id: Ulid) -> Result<(), AppError> {
-    for key in [reporters_key(id), reporter_addresses_key(id)] {
+    for key in [
+        reporters_key(id, true),
+        reporters_key(id, false),
+        reporter_addresses_key(id),
+    ] {
         state.store.reset(&key).await.map_err(AppError::internal)?;
     }
     Ok(())
@@ -87,13 +96,27 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
     ))?;
     let text = validate_report(&fields.message, &fields.email)
         .map_err(|errors| AppError::Refused(errors[0].message.clone()))?;
-    let client = limits::client(state, parts);
-    let per_day = if has_form_token(state, &fields.form_token) {
+    let reply_to = match &text.email {
+        Some(address) => Some(Mailbox::new(
+            None,
+            address
+                .parse()
+                .map_err(|_| AppError::BadRequest("Adresse électronique invalide."))?,
+        )),
+        None => None,
+    };
+    // Only a report sent from the page, at a person's pace, counts towards
+    // hiding; one without a form token still reaches the moderators.
+    let counts = has_form_token(state, &fields.form_token);
+    let per_day = if counts {
         &limits::REPORTS_PER_CLIENT
     } else {
         &limits::REPORTS_PER_CLIENT_WITHOUT_TOKEN
     };
-    if limits::count(state, per_day, &client).await.is_err() {
+    if limits::count(state, per_day, &limits::client(state, parts))
+        .await
+        .is_err()
+    {
         return Err(AppError::Refused(
             "Trop de signalements depuis votre connexion aujourd'hui : réessayez demain.".into(),
         ));
@@ -101,8 +124,8 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
     let offer = stored_offer(state, id).await?;
     let now = state.now();
     let until = now + Duration::days(state.site().config.report_window_days);
-    // One reporter counts once per offer: neither the same connection nor the
-    // same address counts twice.
+    // One reporter counts once per offer: neither the same network nor the same
+    // address counts twice.
     let mark = |key: String, who: &str| {
         let member = state.secret.digest(who);
         async move {
@@ -113,6 +136,10 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
                 .map_err(AppError::internal)
         }
     };
+    let reporters = mark(reporters_key(id, counts), &limits::network(state, parts)).await?;
+    if !reporters.new {
+        return Ok(thanks);
+    }
     if let Some(address) = &text.email
         && !mark(reporter_addresses_key(id), &limits::mailbox(address))
             .await?
@@ -120,35 +147,50 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
     {
         return Ok(thanks);
     }
-    let marked = mark(reporters_key(id), &client).await?;
-    if !marked.new {
-        return Ok(thanks);
+    let hide = counts
+        && reporters.members >= state.site().config.report_threshold
+        && offer.status == Status::Published;
+    // The moderators hear of an offer at its first report of the day and when it
+    // is hidden, within a cap for the whole site.
+    let mail = hide || first_report_today(state, id).await;
+    if mail {
+        let context = json!({
+            "offer": { "title": offer.title },
+            "offer_url": format!("{}/annonces/{id}/", state.base_url()),
+            "reason": reason,
+            "message": text.message,
+            "count": reporters.members,
+            "hidden": hide,
+            "hide_link": moderation_link(state, Purpose::Hide, id),
+            "restore_link": moderation_link(state, Purpose::Restore, id),
+        });
+        let subject = format!("Annonce signalée : « {} »", offer.title);
+        // The report stands whatever happens to the mail; a failure is logged.
+        if let Err(error) = mail_moderators(state, "report", subject, &context, reply_to).await {
+            tracing::error!(offer = %id, "moderators not told of a report: {error}");
+        }
     }
-    let reporters = marked.members;
-    let hidden =
-        reporters >= state.site().config.report_threshold && offer.status == Status::Published;
-    if hidden {
-        tracing::info!(offer = %id, "hidden after {reporters} reporters");
-        set_moderated(state, offer.clone(), Status::Removed).await?;
+    if hide {
+        tracing::info!(offer = %id, "hidden after {} reporters", reporters.members);
+        set_moderated(state, offer, Status::Removed).await?;
     }
-    let context = json!({
-        "offer": { "title": offer.title },
-        "offer_url": format!("{}/annonces/{id}/", state.base_url()),
-        "reason": reason,
-        "message": text.message,
-        "count": reporters,
-        "hidden": hidden,
-        "hide_link": moderation_link(state, Purpose::Hide, id),
-        "restore_link": moderation_link(state, Purpose::Restore, id),
-    });
-    mail_moderators(
-        state,
-        "report",
-        format!("Annonce signalée : « {} »", offer.title),
-        &context,
-    )
-    .await?;
     Ok(thanks)
+}
+
+/// Whether the moderators may be mailed about this offer now: once a day per
+/// offer, and a cap for the whole site (past it, reports are counted and logged).
+async fn first_report_today(state: &AppState, id: Ulid) -> bool {
+    if limits::count(state, &limits::MODERATION_MAILS_PER_OFFER, &id.to_string())
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let site_wide = limits::count(state, &limits::MODERATION_MAILS, "site").await;
+    if site_wide.is_err() {
+        tracing::warn!(offer = %id, "report not mailed: too many moderation mails this hour");
+    }
+    site_wide.is_ok()
 }
 
 /// A moderator's link for `purpose` (hide or restore) on one offer.
@@ -169,6 +211,7 @@ pub(crate) async fn mail_moderators(
     template: &str,
     subject: String,
     context: &serde_json::Value,
+    reply_to: Option<Mailbox>,
 ) -> Result<(), AppError> {
     let site = state.site();
     let mail = Outgoing::themed(
@@ -179,23 +222,34 @@ pub(crate) async fn mail_moderators(
         context,
     )
     .map_err(AppError::internal)?;
-    state.mailer.send(mail).await.map_err(AppError::internal)
+    state
+        .mailer
+        .send(Outgoing { reply_to, ..mail })
+        .await
+        .map_err(AppError::internal)
 }
 
-/// Hides an offer (`Removed`) or brings it back (`Published`, its reports
-/// forgotten), rebuilds, and tells its poster; a hidden offer's poster is given
-/// a way to ask for a new review (their private page).
+/// Hides an offer (`Removed`, dated) or brings it back (`Published`), rebuilds,
+/// and tells its poster; a hidden offer's poster is given a way to ask for a new
+/// review (their private page). Who reported it stays known until the marks
+/// lapse: the same people cannot hide it again at once. An edit made meanwhile
+/// is read again and the decision applied to it.
 async fn set_moderated(state: &AppState, mut offer: Offer, status: Status) -> Result<(), AppError> {
-    offer.status = status;
-    offer.updated = state.now();
-    let offer = state
-        .store
-        .update(&offer)
-        .await
-        .map_err(AppError::internal)?;
-    if status == Status::Published {
-        forget_reports(state, offer.id).await?;
-    }
+    let offer = loop {
+        if offer.status == status {
+            return Ok(());
+        }
+        offer.status = status;
+        offer.updated = state.now();
+        offer.hidden = (status == Status::Removed).then(|| state.now());
+        match state.store.update(&offer).await {
+            Ok(stored) => break stored,
+            Err(StoreError::VersionConflict { .. }) => {
+                offer = stored_offer(state, offer.id).await?
+            }
+            Err(error) => return Err(AppError::internal(error)),
+        }
+    };
     state.rebuild.changed().await;
     tell_poster(state, &offer, status == Status::Removed).await;
     Ok(())
@@ -285,22 +339,32 @@ pub async fn moderate(
 async fn decide(state: &AppState, token: &str, headers: &HeaderMap) -> Result<Response, AppError> {
     check_origin(headers, &state.base_url())?;
     let (purpose, offer) = decision(state, token).await?;
-    let (status, said) = if purpose == Purpose::Hide {
+    let id = offer.id;
+    let (status, done, already) = if purpose == Purpose::Hide {
         (
             Status::Removed,
             "L'annonce est masquée : elle a quitté le site. Son auteur en est prévenu.",
+            "L'annonce était déjà masquée : rien n'a changé.",
         )
     } else {
         (
             Status::Published,
             "L'annonce est rétablie et de nouveau en ligne. Son auteur en est prévenu.",
+            "L'annonce n'était pas masquée : rien n'a changé.",
         )
     };
-    let id = offer.id;
-    if offer.status != status && matches!(offer.status, Status::Published | Status::Removed) {
+    // A filled or expired offer keeps its page a while: it can be hidden too.
+    let applies = match status {
+        Status::Removed => offer.status != Status::Removed && offer.status != Status::Pending,
+        _ => offer.status == Status::Removed,
+    };
+    let said = if applies {
         set_moderated(state, offer, status).await?;
-        tracing::info!(offer = %id, "moderation: {said}");
-    }
+        tracing::info!(offer = %id, "moderation: {}", if status == Status::Removed { "hidden" } else { "restored" });
+        done
+    } else {
+        already
+    };
     let offer_page = format!("/annonces/{id}/");
     pages::message(
         state,

@@ -38,6 +38,8 @@ pub async fn sweep_store(
     now: DateTime<Utc>,
 ) -> Result<Swept, StoreError> {
     let mut swept = Swept::default();
+    // Rate-limit and report digests go when their window ends.
+    store.forget_expired(now).await?;
     for mut offer in store.list(None).await? {
         match offer.status {
             Status::Pending if offer.created + Duration::hours(PENDING_HOURS) <= now => {
@@ -54,7 +56,10 @@ pub async fn sweep_store(
                 store.delete(offer.id).await?;
                 swept.closed_erased += 1;
             }
-            Status::Removed if offer.updated + Duration::days(keep_closed_days) <= now => {
+            Status::Removed
+                if offer.hidden.unwrap_or(offer.updated) + Duration::days(keep_closed_days)
+                    <= now =>
+            {
                 store.delete(offer.id).await?;
                 swept.hidden_erased += 1;
             }

@@ -80,9 +80,17 @@ async fn unknown_paths_get_the_404_page() {
 #[tokio::test]
 async fn the_build_manifest_is_never_served() {
     let h = with_sample_site();
-    let response = get(&h, "/.manifest.json").await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(text(response).await, "<p>introuvable</p>");
+    for path in [
+        "/.manifest.json",
+        "/%2Emanifest.json",
+        "/%2emanifest.json",
+        "//.manifest.json",
+        "/annonces/../.manifest.json",
+    ] {
+        let response = get(&h, path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(text(response).await, "<p>introuvable</p>", "{path}");
+    }
 }
 
 #[tokio::test]
@@ -111,7 +119,12 @@ async fn every_answer_carries_the_security_headers() {
         );
         assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
-        assert_eq!(headers[header::REFERRER_POLICY], "same-origin", "{uri}");
+        let referrer = if uri.starts_with("/api/") {
+            "no-referrer"
+        } else {
+            "same-origin"
+        };
+        assert_eq!(headers[header::REFERRER_POLICY], referrer, "{uri}");
         assert!(
             !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
             "no HSTS over plain http ({uri})"

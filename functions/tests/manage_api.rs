@@ -226,17 +226,29 @@ async fn a_new_address_kills_the_old_links_and_gets_a_new_one() {
     assert_eq!(new.status(), StatusCode::OK);
     let mails = h.mails();
     assert_eq!(mails.len(), 2, "one mail to each address");
-    assert!(mails[0].contains("To: nouvelle@exemple.org"));
-    assert!(common::unfolded(&mails[0]).contains(location.trim_end_matches("&fait=edit")));
-    assert!(mails[1].contains(&format!("To: {}", offer.email)));
     assert!(
-        !mails[1].contains("nouvelle@exemple.org"),
+        mails[0].contains(&format!("To: {}", offer.email)),
+        "the old one first"
+    );
+    assert!(
+        !mails[0].contains("nouvelle@exemple.org"),
         "the old address is not told the new one"
     );
+    assert!(mails[1].contains("To: nouvelle@exemple.org"));
+    assert!(common::unfolded(&mails[1]).contains(location.trim_end_matches("&fait=edit")));
+
+    // Whoever holds the new links changes the address once more: the first
+    // owner's undo link still works.
+    let second = edit_form(&offer, stored.version, &offer.title).replace(
+        &serde_urlencoded::to_string([("email", offer.email.as_str())]).unwrap(),
+        "email=troisieme%40exemple.org",
+    );
+    let response = h.send(post_to(&location, &second)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
     // The old address undoes the change: a GET (a mail scanner) changes nothing…
     let undo = common::link_in(
-        &mails[1],
+        &mails[0],
         "http://127.0.0.1:8080/api/offers/undo-address?token=",
     )
     .replace("http://127.0.0.1:8080", "");
@@ -248,7 +260,7 @@ async fn a_new_address_kills_the_old_links_and_gets_a_new_one() {
     assert!(page.contains("<form method=\"post\""), "{page}");
     assert_eq!(
         h.store.get(offer.id).await.unwrap().unwrap().email,
-        "nouvelle@exemple.org"
+        "troisieme@exemple.org"
     );
     // …the button does it.
     let response = h.send(post_to(&undo, "")).await;
@@ -256,7 +268,7 @@ async fn a_new_address_kills_the_old_links_and_gets_a_new_one() {
     let stored = h.store.get(offer.id).await.unwrap().unwrap();
     assert_eq!(
         (stored.email.as_str(), stored.token_version),
-        (offer.email.as_str(), 2)
+        (offer.email.as_str(), 3)
     );
     let new_address_link = h
         .send(Request::get(&location).body(Body::empty()).unwrap())
@@ -267,15 +279,15 @@ async fn a_new_address_kills_the_old_links_and_gets_a_new_one() {
         "the new address's links are dead"
     );
     let mails = h.mails();
-    assert_eq!(mails.len(), 3);
+    assert_eq!(mails.len(), 5, "two for each change, and a fresh link");
     assert!(
-        mails[2].contains(&format!("To: {}", offer.email)),
+        mails[4].contains(&format!("To: {}", offer.email)),
         "a fresh link"
     );
     let again = h.send(post_to(&undo, "")).await;
     assert_eq!(
         again.status(),
         StatusCode::BAD_REQUEST,
-        "an undo link works once"
+        "an undone change is undone once"
     );
 }

@@ -33,9 +33,10 @@ fn the_privacy_page_states_every_retention_period_the_code_applies() {
             "chaque personne qui a signalé une annonce, pendant {} jours",
             config.report_window_days
         ),
+        // The longest window, then the hourly sweep.
         format!(
             "effacées au plus tard {} heures après leur création",
-            longest_limit.num_hours()
+            longest_limit.num_hours() + 1
         ),
         "Annonce supprimée avec le lien privé** : effacée immédiatement".to_owned(),
     ] {

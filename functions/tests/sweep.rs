@@ -31,6 +31,9 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
     set(&mut offers[5], Status::Filled, 24 * 5, 20); // filled 5 days ago: kept
     set(&mut offers[6], Status::Removed, 24 * 31, 20); // hidden 31 days ago: erased
     set(&mut offers[7], Status::Removed, 24 * 29, 20); // hidden 29 days ago: kept
+    // Hidden 31 days ago, edited by its poster yesterday: erased all the same.
+    offers[6].hidden = Some(clock() - Duration::days(31));
+    offers[6].updated = clock() - Duration::days(1);
     h.store.import(&offers).await.unwrap();
 
     let swept = sweep(&h.state).await.unwrap();

@@ -39,7 +39,7 @@ pub struct SiteConfig {
     pub moderation_email: String,
     /// After this many reports an offer is hidden until a moderator restores it.
     /// Distinct reporters that hide an offer until a moderator decides…
-    #[serde(default = "default_report_threshold")]
+    #[serde(default = "default_report_threshold", alias = "reports_to_hide")]
     pub report_threshold: u64,
     /// …when they all reported it within this many days.
     #[serde(default = "default_report_window_days")]

@@ -259,6 +259,7 @@ pub fn demo_offers(count: usize, seed: u64, now: DateTime<Utc>) -> Result<Vec<Of
             expires: published.unwrap_or(created) + Duration::days(LIFETIME_DAYS),
             version: if status == Status::Pending { 1 } else { 2 },
             token_version: 0,
+            hidden: None,
         });
     }
     offers.sort_by_key(|o| o.id);

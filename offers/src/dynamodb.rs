@@ -8,7 +8,7 @@
 //!   forgotten through `ttl` after 30 days;
 //! - `counter#KEY`: `count`, `expires`, `ttl` (rate limits);
 //! - `marks#KEY`: `members` (a map of member → expiry), `ttl` (who reported an
-//!   offer); expired members stay in the map, uncounted, until the item goes;
+//!   offer); expired members leave the map at the next mark;
 //! - `meta#seq`: the change sequence, bumped atomically.
 
 use std::collections::{HashMap, HashSet};
@@ -324,6 +324,43 @@ impl DynamoStore {
         ))
     }
 
+    /// Sets `member`'s expiry and removes the `expired` members of a set
+    /// (`member` among them when its mark had lapsed).
+    async fn renew_and_prune(
+        &self,
+        set: &str,
+        member: &str,
+        expires: i64,
+        expired: &[&String],
+    ) -> Result<(), StoreError> {
+        let mut names = HashMap::from([("#member".to_owned(), member.to_owned())]);
+        let removed: Vec<String> = expired
+            .iter()
+            .filter(|name| name.as_str() != member)
+            .enumerate()
+            .map(|(index, name)| {
+                names.insert(format!("#gone{index}"), (*name).clone());
+                format!("members.#gone{index}")
+            })
+            .collect();
+        let mut expression = "SET members.#member = :expires".to_owned();
+        if !removed.is_empty() {
+            expression.push_str(" REMOVE ");
+            expression.push_str(&removed.join(", "));
+        }
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(set.to_owned())))
+            .update_expression(expression)
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":expires", number(expires))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn restart_counter(
         &self,
         counter: &str,
@@ -612,7 +649,9 @@ impl Store for DynamoStore {
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(key(set.clone())))
-                .update_expression("SET members.#member = :expires, #ttl = :expires")
+                .update_expression(
+                    "SET members.#member = if_not_exists(members.#member, :expires), #ttl = :expires",
+                )
                 .condition_expression("attribute_exists(members)")
                 .expression_attribute_names("#member", member)
                 .expression_attribute_names("#ttl", "ttl")
@@ -632,11 +671,23 @@ impl Store for DynamoStore {
                             .filter(|(name, expiry)| name.as_str() != member && live(expiry))
                             .count()
                     });
+                    let previous = before.and_then(|members| members.get(member));
+                    let expired: Vec<&String> = before.map_or(Vec::new(), |members| {
+                        members
+                            .iter()
+                            .filter(|(_, expiry)| !live(expiry))
+                            .map(|(name, _)| name)
+                            .collect()
+                    });
+                    // An expired mark of this member is renewed, and every expired
+                    // one leaves the map: the item holds live members only.
+                    if !expired.is_empty() {
+                        self.renew_and_prune(&set, member, expires, &expired)
+                            .await?;
+                    }
                     return Ok(Marked {
                         members: others as u64 + 1,
-                        new: !before
-                            .and_then(|members| members.get(member))
-                            .is_some_and(live),
+                        new: !previous.is_some_and(live),
                     });
                 }
                 Err(error) if is_condition_failure(&error) => {

@@ -163,6 +163,10 @@ pub struct Offer {
     /// mailed before (e.g. when the offer's address changes).
     #[serde(default)]
     pub token_version: u64,
+    /// When moderation hid the offer (status `removed`): it is erased a set
+    /// delay after that, whatever its poster does meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<DateTime<Utc>>,
 }
 
 /// The fields anyone may see: what `export --public` and the open data contain.

@@ -95,6 +95,9 @@ impl SqliteStore {
         }
         private_files::touch_private(&path)
             .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
+        // A store created before files were made owner-only is narrowed too; a
+        // file this user cannot change is left as it is (and read as it is).
+        let _ = private_files::make_private(&path);
         let mut connection = Connection::open(&path)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
@@ -305,9 +308,10 @@ impl Store for SqliteStore {
                 )
                 .optional()?
                 .is_none();
+            // A live mark keeps its first expiry: reporting again extends nothing.
             tx.execute(
                 "INSERT INTO marks (key, member, expires) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key, member) DO UPDATE SET expires = excluded.expires",
+                 ON CONFLICT (key, member) DO NOTHING",
                 params![key, member, expires],
             )?;
             let members = tx.query_row(
@@ -317,6 +321,18 @@ impl Store for SqliteStore {
             )?;
             tx.commit()?;
             Ok(Marked { members, new })
+        })
+        .await
+    }
+
+    async fn forget_expired(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let now = now.timestamp();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM counters WHERE expires <= ?1", params![now])?;
+            tx.execute("DELETE FROM marks WHERE expires <= ?1", params![now])?;
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
@@ -337,5 +353,38 @@ impl Store for SqliteStore {
             Ok(changes)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sweep_forgets_expired_counters_and_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("store.db")).unwrap();
+        let now = Utc::now();
+        let (soon, later) = (
+            now + chrono::Duration::hours(1),
+            now + chrono::Duration::days(2),
+        );
+        store.bump("lapses", now, soon).await.unwrap();
+        store.bump("stays", now, later).await.unwrap();
+        store.mark("set", "lapses", now, soon).await.unwrap();
+        store.mark("set", "stays", now, later).await.unwrap();
+        store.forget_expired(soon).await.unwrap();
+        let left = store
+            .run(|conn| {
+                let count = |table: &str| {
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get::<_, u64>(0)
+                    })
+                };
+                Ok((count("counters")?, count("marks")?))
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, (1, 1), "only what is still live is kept");
     }
 }

@@ -77,8 +77,8 @@ pub trait Store: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// Forgets the counter and the set named `key`.
     async fn reset(&self, key: &str) -> Result<(), StoreError>;
-    /// Marks `member` in the set `key` until `expires`; marks past their expiry at
-    /// `now` no longer count. Distinct
+    /// Marks `member` in the set `key` until `expires` (a live mark keeps its
+    /// first expiry); marks past their expiry at `now` no longer count. Distinct
     /// reporters of an offer, for instance, each counted once.
     async fn mark(
         &self,
@@ -87,6 +87,13 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<Marked, StoreError>;
+
+    /// Erases counters and marks past their expiry (the hourly sweep), so that
+    /// no digest outlives what the privacy page states. DynamoDB does it through
+    /// the items' TTL.
+    async fn forget_expired(&self, _now: DateTime<Utc>) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     async fn list_published(&self) -> Result<Vec<Offer>, StoreError> {
         self.list(Some(Status::Published)).await

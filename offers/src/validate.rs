@@ -165,7 +165,7 @@ impl Checker {
             .collect::<String>()
             .trim()
             .to_owned();
-        if let Some(bad) = text.chars().find(|&c| refused_char(c, multiline)) {
+        if let Some(bad) = first_refused_char(&text, multiline) {
             self.fail(field, refused_char_message(label, bad));
             return text;
         }
@@ -247,28 +247,52 @@ impl Checker {
     }
 }
 
-/// Characters no field may hold: controls (line breaks only in multi-line
-/// fields), line and paragraph separators, and invisible format characters —
-/// direction overrides and isolates (U+202A–U+202E, U+2066–U+2069) that reorder
-/// what a reader sees, zero-width characters, the byte-order mark. The soft
-/// hyphen, which French text pasted from a word processor carries, stays.
+/// The first character no field may hold: controls (line breaks only in
+/// multi-line fields), line and paragraph separators, and invisible format
+/// characters — direction overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+/// that reorder what a reader sees, zero-width characters, the byte-order mark.
+/// What visible text needs stays: the soft hyphen French text pasted from a word
+/// processor carries, the joiner inside an emoji sequence (👩‍⚕️), the tags of a
+/// subdivision flag (🏴 then tag letters).
+fn first_refused_char(text: &str, multiline: bool) -> Option<char> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut in_flag = false;
+    for (at, &c) in chars.iter().enumerate() {
+        in_flag = c == '\u{1F3F4}' || (in_flag && ('\u{E0020}'..='\u{E007F}').contains(&c));
+        let allowed = match c {
+            '\u{AD}' => true,
+            '\u{200D}' => {
+                // Emoji and their modifiers are neither letters, digits nor spaces.
+                let pictographic = |c: Option<&char>| {
+                    c.is_some_and(|&c| !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace())
+                };
+                pictographic(at.checked_sub(1).and_then(|i| chars.get(i)))
+                    && pictographic(chars.get(at + 1))
+            }
+            '\u{E0020}'..='\u{E007F}' => in_flag,
+            _ => false,
+        };
+        if !allowed && refused_char(c, multiline) {
+            return Some(c);
+        }
+    }
+    None
+}
+
 fn refused_char(c: char, multiline: bool) -> bool {
     use icu_properties::CodePointMapData;
     use icu_properties::props::GeneralCategory;
     if c.is_ascii() {
         return c.is_ascii_control() && !(multiline && c == '\n');
     }
-    c != '\u{AD}'
-        && matches!(
-            CodePointMapData::<GeneralCategory>::new().get(c),
-            GeneralCategory::Control
-                | GeneralCategory::Format
-                | GeneralCategory::LineSeparator
-                | GeneralCategory::ParagraphSeparator
-                | GeneralCategory::Surrogate
-                | GeneralCategory::Unassigned
-                | GeneralCategory::PrivateUse
-        )
+    matches!(
+        CodePointMapData::<GeneralCategory>::new().get(c),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::Surrogate
+    )
 }
 
 fn refused_char_message(label: &str, bad: char) -> String {
@@ -571,6 +595,7 @@ impl Draft {
             expires,
             version: 1,
             token_version: 0,
+            hidden: None,
         }
     }
 }
@@ -727,6 +752,33 @@ mod tests {
             draft.description,
             "Premier paragraphe assez long.\nSecond\u{00A0}paragraphe."
         );
+    }
+
+    #[test]
+    fn emoji_sequences_and_flags_are_not_invisible_characters() {
+        let domains = domains();
+        for title in [
+            "Infirmière 👩\u{200D}⚕️ disponible le week-end",
+            "Entraide 🧑\u{200D}🤝\u{200D}🧑 dans le quartier",
+            "Bénévoles 🏴\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F} bienvenus",
+        ] {
+            let input = OfferInput {
+                title: title.into(),
+                ..good_input()
+            };
+            assert!(validate(&input, &rules(&domains)).is_ok(), "{title}");
+        }
+        for title in [
+            "Un joiner\u{200D} seul ici",
+            "Un mot é\u{200D}crit en deux",
+            "Une étiquette \u{E0067} perdue",
+        ] {
+            let input = OfferInput {
+                title: title.into(),
+                ..good_input()
+            };
+            assert_eq!(errors(&input)[0].field, "title", "{title}");
+        }
     }
 
     #[test]

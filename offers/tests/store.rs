@@ -169,6 +169,25 @@ async fn store_contract(store: Arc<dyn Store>) {
         },
         "a member whose mark expired is new again"
     );
+    let again = |at, until| store.mark("reports:z", "a", at, until);
+    assert!(again(later, much_later).await.unwrap().new);
+    let much_much_later = much_later + chrono::Duration::hours(1);
+    assert_eq!(
+        again(later, much_much_later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: false
+        },
+        "marking again extends nothing…"
+    );
+    assert_eq!(
+        again(much_later, much_much_later).await.unwrap(),
+        Marked {
+            members: 1,
+            new: true
+        },
+        "…so the first mark lapses on time"
+    );
     store.reset("reports:x").await.unwrap();
     assert_eq!(
         mark("c", later, much_later).await.unwrap(),

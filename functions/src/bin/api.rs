@@ -46,9 +46,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         clock: chrono::Utc::now,
     };
     // CloudFront serves the site from S3: only /api/* reaches the function.
+    let https = state.base_url().starts_with("https://");
     let router = functions::app(state, PathBuf::from("/nonexistent"));
     let origin_secret = std::env::var("ENTRAIDE_ORIGIN_SECRET")
         .ok()
         .filter(|secret| !secret.is_empty());
-    lambda_http::run(behind_gateway(router, origin_secret)).await
+    lambda_http::run(behind_gateway(router, origin_secret, https)).await
 }

@@ -47,6 +47,11 @@ pub struct Harness {
     pub rebuilds: Arc<CountingRebuild>,
 }
 
+/// The signing key of every harness.
+pub fn harness_secret() -> Secret {
+    Secret::new("secret de test")
+}
+
 pub fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -61,7 +66,7 @@ pub fn harness() -> Harness {
     let state = AppState {
         store: Arc::clone(&store),
         site: functions::SiteHandle::new(site),
-        secret: Secret::new("secret de test"),
+        secret: harness_secret(),
         mailer: Arc::new(mailer),
         rebuild: rebuilds.clone(),
         min_fill_seconds: 3,
