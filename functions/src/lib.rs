@@ -27,6 +27,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use error::AppError;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -82,8 +83,10 @@ pub async fn security_headers(State(https): State<bool>, request: Request, next:
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    // The functions' pages carry tokens in their URL: never sent onwards.
-    let referrer = if api { "no-referrer" } else { "same-origin" };
+    // The functions' pages carry tokens in their URL: only the origin is sent
+    // onwards. (`no-referrer` would make the browser send `Origin: null` with
+    // the page's own form, which the origin check refuses.)
+    let referrer = if api { "strict-origin" } else { "same-origin" };
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     if https {
         headers.insert(
@@ -117,6 +120,16 @@ async fn hide_build_files(
     response
 }
 
+/// Runs a function to its end even when its client goes away: a confirmation
+/// stores the offer, then mails its private link; dropped between the two (the
+/// visitor closed the tab), the poster would never get the link.
+async fn complete_even_if_abandoned(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(failure) => AppError::internal(failure).into_response(),
+    }
+}
+
 /// Every endpoint of the platform, with the built site in `out` served around them.
 pub fn app(state: AppState, out: PathBuf) -> Router {
     let https = state.base_url().starts_with("https://");
@@ -142,6 +155,7 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
             get(report_api::moderate_page).post(report_api::moderate),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(complete_even_if_abandoned))
         .with_state(state);
     site(out)
         .merge(api)

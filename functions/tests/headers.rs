@@ -120,7 +120,7 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
         let referrer = if uri.starts_with("/api/") {
-            "no-referrer"
+            "strict-origin"
         } else {
             "same-origin"
         };

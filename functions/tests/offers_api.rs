@@ -370,3 +370,37 @@ async fn errors_on_too_many_posts_and_keeps_what_was_typed() {
         ]
     );
 }
+
+/// A rebuild that takes its time, as a real one does.
+struct SlowRebuild;
+
+#[async_trait::async_trait]
+impl functions::Rebuild for SlowRebuild {
+    async fn changed(&self) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_confirmation_abandoned_by_its_client_still_mails_the_private_link() {
+    use tower::ServiceExt;
+    let h = harness();
+    h.send(post_form(GOOD_FORM)).await;
+    let confirm = link_in(&h.mails()[0], "/api/offers/confirm?token=");
+    let mut state = h.state.clone();
+    state.rebuild = std::sync::Arc::new(SlowRebuild);
+    let router = functions::app(state, h.dir.path().join("public"));
+    // The visitor closes the tab while the pages are being rebuilt.
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(20),
+        router.oneshot(common::post_to(&confirm, "")),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the client went away first");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let offer = h.store.list(None).await.unwrap().remove(0);
+    assert_eq!(offer.status, Status::Published);
+    let mails = h.mails();
+    assert_eq!(mails.len(), 2, "the private link was mailed all the same");
+    assert!(mails[1].contains("/api/offers/manage?token="));
+}

@@ -171,8 +171,7 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       await page.waitForLoadState('load');
       assert.match(page.url(), /\/publier\/merci\//, await page.locator('main').innerText());
       await page.goto(linkInOutbox(`${SITE_URL}/api/offers/confirm?token=`));
-      await page.click('main form button[type="submit"]');
-      await page.waitForLoadState('load');
+      await Promise.all([page.waitForURL(/\/annonces\//), page.click('main form button[type="submit"]')]);
       const posted = await searchUntil(`q=${UNIQUE}`, (found) => found.length > 0);
       assert.equal(posted.length, 1, JSON.stringify(posted));
       assert.match(posted[0].title, /ateliers de dégustation/);
