@@ -14,8 +14,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "installing test dependencies"
 bash scripts/install-test-deps.sh
 
-step "demo scenarios"
+step "open data checks"
 python3 scripts/check-demo-scenarios.py
+python3 scripts/department-neighbours.py --check
 
 step "cfn-lint infra/template.yaml"
 bash infra/lint.sh
@@ -45,7 +46,8 @@ sed -i 's/^search_bucket_size = .*/search_bucket_size = 100/' "$site/content/sit
 entraide() { target/debug/entraide --site "$site" --store "sqlite://$work/entraide.db" "$@"; }
 entraide demo --count 400 --seed 7
 entraide build --out "$work/public"
-# One page of every type, and offers in every state visitors can see.
+# One page of every type (a listing with nothing left in it too), and offers in
+# every state visitors can see.
 offers=$(entraide export | python3 -c '
 import json, sys
 seen = {}
@@ -60,7 +62,7 @@ public="$work/public"
 first() { find "$public/$1" -mindepth "$2" -maxdepth "$2" -name index.html | sort | sed -n "1{s|^$public||; s|index.html$||; p}"; }
 pages="/ /annonces/ /annonces/page/2/ $offers /domaines/ /domaines/medical/ $(first domaines/medical 2)
 /departements/ /departements/29-finistere/ /regions/ /regions/bretagne/ $(first villes 2)
-/publier/ /recherche/ /a-propos/ /charte/ /faq/ /mentions-legales/ /confidentialite/ /404.html"
+/domaines/impression-3d/976-mayotte/ /publier/ /recherche/ /gerer/ /a-propos/ /charte/ /faq/ /mentions-legales/ /confidentialite/ /404.html"
 # Pages the functions draw (a refused form, a refused message) are checked too.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ENTRAIDE_SECRET="a test secret long enough for entraide serve" \

@@ -191,7 +191,9 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     let (status, _, button) = get(&confirm);
     assert_eq!(status, 200);
     assert!(button.contains("Publier mon annonce"), "{button}");
-    let (status, offer_path, _) = post(&confirm, &base, "");
+    let (status, location, _) = post(&confirm, &base, "");
+    let offer_path = location.trim_end_matches("#publiee").to_owned();
+    assert!(location.ends_with("#publiee"), "{location}");
     assert_eq!(status, 303);
     assert!(offer_path.starts_with("/annonces/"), "{offer_path}");
     let (status, _, page) = get(&format!("{base}{offer_path}"));
@@ -213,8 +215,22 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     );
     let (status, location, visitor_saw) = post(&format!("{base}/api/contact"), &base, &message);
     assert_eq!((status, location.as_str()), (303, "/contact/merci/"));
-    let relayed = &mails(&maildir, 3)[2];
-    assert!(relayed.contains(&format!("To: {poster_email}")));
+    // The message to the poster, and the visitor's copy.
+    let all = mails(&maildir, 4);
+    let to = |address: &str| {
+        all.iter()
+            .rev()
+            .find(|m| m.lines().any(|l| l == format!("To: {address}")))
+            .unwrap_or_else(|| panic!("no mail to {address}"))
+    };
+    let relayed = all
+        .iter()
+        .find(|m| m.contains(&format!("To: {poster_email}")) && m.contains("Reply-To:"))
+        .expect("the relayed message");
+    assert!(
+        !to("marie@exemple.org").contains(poster_email),
+        "the copy hides the poster"
+    );
     assert!(
         relayed
             .lines()
@@ -274,7 +290,10 @@ fn a_poster_publishes_and_a_visitor_writes_to_them() {
     let (status, _, _) = post(
         &manage,
         &base,
-        &format!("action=delete&version={}", version(&manage_page)),
+        &format!(
+            "action=delete&confirm=oui&version={}",
+            version(&manage_page)
+        ),
     );
     assert_eq!(status, 200);
     let (status, _, _) = get(&format!("{base}{offer_path}"));

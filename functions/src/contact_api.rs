@@ -82,23 +82,47 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
         "moderation_email": state.site().config.moderation_email,
         "visitor": { "name": message.name, "message": message.message },
     });
-    let render = |name: &str| {
-        state
-            .site()
-            .render_page(name, context.clone())
-            .map_err(AppError::internal)
-    };
+    let site = state.site();
+    let subject = format!("Message à propos de votre annonce « {} »", offer.title);
+    let relayed = Outgoing::themed(&site, "contact", &offer.email, subject, &context)
+        .map_err(AppError::internal)?;
     let mail = Outgoing {
-        to: offer.email.clone(),
         reply_to: Some(visitor),
-        subject: format!("Message à propos de votre annonce « {} »", offer.title),
-        text: render("mail/contact.txt")?,
-        html: render("mail/contact.html")?,
+        // A person wrote it: no Auto-Submitted, so that the poster's replies go.
         automatic: false,
+        ..relayed
     };
     state.mailer.send(mail).await.map_err(AppError::internal)?;
     tracing::info!(offer = %offer.id, "contact message relayed");
+    send_copy(state, &message.email, &context).await;
     Ok(sent)
+}
+
+/// The visitor's copy of what they sent, so that they keep a trace; a few a day
+/// per address at most (someone could type another's address), and a failure is
+/// only logged: the message left.
+async fn send_copy(state: &AppState, visitor: &str, context: &serde_json::Value) {
+    if limits::count(
+        state,
+        &limits::MESSAGE_COPIES_PER_ADDRESS,
+        &limits::quota_key(visitor),
+    )
+    .await
+    .is_err()
+    {
+        return;
+    }
+    let title = context["offer"]["title"].as_str().unwrap_or_default();
+    let subject = format!("Copie de votre message à propos de « {title} »");
+    let copy = Outgoing::themed(&state.site(), "contact_copy", visitor, subject, context)
+        .map_err(AppError::internal);
+    let sent = match copy {
+        Ok(copy) => state.mailer.send(copy).await.map_err(AppError::internal),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = sent {
+        tracing::error!("copy of a message not sent: {error}");
+    }
 }
 
 /// The contact form again, with what was typed and what is wrong.

@@ -40,7 +40,7 @@ impl AppError {
         match self {
             AppError::BadLink => (
                 StatusCode::BAD_REQUEST,
-                "Ce lien n'est pas valide ou a expiré. Vérifiez qu'il est complet, ou publiez à nouveau votre annonce.",
+                "Ce lien ne fonctionne plus : il est incomplet, il a expiré, ou un lien plus récent l'a remplacé (après un changement d'adresse, par exemple). Inutile de publier à nouveau votre annonce : recevez un lien neuf par courriel.",
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "Cette annonce n'existe pas ou plus."),
             AppError::Closed => (
@@ -87,11 +87,16 @@ impl AppError {
             tracing::error!("{detail}");
         }
         let (status, message) = self.status_and_message();
+        // A dead link leads to where a fresh one is had.
+        let onwards = match self {
+            AppError::BadLink => ("Recevoir un lien neuf", "/gerer/"),
+            _ => ("Retour à l'accueil", "/"),
+        };
         let context = generator::forms::message_context(
             "Impossible de continuer",
             "/api/",
             &[message],
-            Some(("Retour à l'accueil", "/")),
+            Some(onwards),
         );
         match site.render_page("message.html", context) {
             Ok(html) => (status, Html(html)).into_response(),

@@ -7,6 +7,7 @@ mod contact_api;
 pub mod error;
 pub mod lambda;
 pub mod limits;
+mod links_api;
 pub mod mailer;
 mod manage_api;
 mod offers_api;
@@ -148,6 +149,7 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
             "/api/offers/undo-address",
             get(manage_api::undo_address_page).post(manage_api::undo_address),
         )
+        .route("/api/offers/links", post(links_api::post_links))
         .route("/api/contact", post(contact_api::post_contact))
         .route("/api/report", post(report_api::post_report))
         .route(

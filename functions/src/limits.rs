@@ -57,6 +57,24 @@ pub const MESSAGES_PER_OFFER: Limit = Limit {
     max: 30,
     window_minutes: 24 * 60,
 };
+/// Requests for fresh private links, per client and hour…
+pub const LINK_REQUESTS_PER_CLIENT: Limit = Limit {
+    name: "links-ip",
+    max: 5,
+    window_minutes: 60,
+};
+/// …and per address and day.
+pub const LINK_REQUESTS_PER_ADDRESS: Limit = Limit {
+    name: "links-address",
+    max: 3,
+    window_minutes: 24 * 60,
+};
+/// Copies of their message sent to one visitor's address in a day.
+pub const MESSAGE_COPIES_PER_ADDRESS: Limit = Limit {
+    name: "contact-copy-address",
+    max: 5,
+    window_minutes: 24 * 60,
+};
 /// Mails to the moderators about one offer in a day (its hiding aside).
 pub const MODERATION_MAILS_PER_OFFER: Limit = Limit {
     name: "moderation-offer",
@@ -77,12 +95,15 @@ pub const REVIEWS_PER_OFFER: Limit = Limit {
 };
 
 /// Every limit: the privacy page states how long the longest one keeps its digests.
-pub const ALL: [&Limit; 10] = [
+pub const ALL: [&Limit; 13] = [
     &OFFERS_PER_IP,
     &OFFERS_PER_IP_WITHOUT_TOKEN,
     &OFFERS_PER_EMAIL,
     &MESSAGES_PER_IP,
     &MESSAGES_PER_OFFER,
+    &MESSAGE_COPIES_PER_ADDRESS,
+    &LINK_REQUESTS_PER_CLIENT,
+    &LINK_REQUESTS_PER_ADDRESS,
     &MODERATION_MAILS_PER_OFFER,
     &MODERATION_MAILS,
     &REPORTS_PER_CLIENT,

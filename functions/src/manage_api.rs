@@ -35,9 +35,10 @@ pub async fn manage_page(State(state): State<AppState>, Query(query): Query<Done
     let notice = match query.fait.as_deref() {
         Some("edit") => Some("Vos modifications sont enregistrées et en ligne."),
         Some("renew") => Some("L'annonce est renouvelée."),
-        Some("fill") => {
-            Some("L'annonce est marquée comme pourvue : elle quitte les listes. Merci !")
-        }
+        Some("fill") => Some(
+            "L'annonce est marquée comme pourvue : elle quitte les listes. Merci ! Vous pouvez la remettre en ligne ici tant qu'elle existe.",
+        ),
+        Some("unfill") => Some("L'annonce est de nouveau en ligne."),
         Some("review") => Some(
             "Votre demande est transmise à l'équipe de modération. Vous recevrez un courriel si l'annonce est rétablie.",
         ),
@@ -48,7 +49,7 @@ pub async fn manage_page(State(state): State<AppState>, Query(query): Query<Done
     };
     let page = async {
         let offer = offer_of_token(&state, &query.token, Purpose::Manage).await?;
-        let values = input_values(&OfferInput::from(&offer));
+        let values = editable_values(&offer);
         render(
             &state,
             &query.token,
@@ -100,13 +101,19 @@ fn render(
     if offer.status == Status::Published {
         actions.push(json!(["fill", "Marquer comme pourvue"]));
     }
-    actions.push(json!(["delete", "Supprimer l'annonce"]));
+    if offer.status == Status::Filled {
+        actions.push(json!([
+            "unfill",
+            "Remettre en ligne : elle n'est plus pourvue"
+        ]));
+    }
+    let expires = generator::french::date(offer.expires.date_naive());
     let status_label = match offer.visible_status(state.now()) {
-        Status::Pending => "en attente de confirmation",
-        Status::Published => "en ligne",
-        Status::Filled => "pourvue",
-        Status::Expired => "expirée",
-        Status::Removed => "retirée par la modération",
+        Status::Pending => "en attente de confirmation".to_owned(),
+        Status::Published => format!("en ligne jusqu'au {expires}"),
+        Status::Filled => "pourvue : elle n'apparaît plus dans les listes".to_owned(),
+        Status::Expired => format!("expirée le {expires}"),
+        Status::Removed => "masquée par la modération".to_owned(),
     };
     if let Some(context) = context.as_object_mut() {
         context.insert("page".into(), json!({ "title": "Gérer votre annonce", "description": "", "url": "/api/offers/manage", "breadcrumbs": [], "noindex": true }));
@@ -121,10 +128,6 @@ fn render(
         );
         context.insert("current_title".into(), json!(offer.title));
         context.insert("status_label".into(), json!(status_label));
-        context.insert(
-            "expires".into(),
-            json!(generator::french::date(offer.expires.date_naive())),
-        );
         context.insert("actions".into(), json!(actions));
         context.insert("notice".into(), json!(notice));
     }
@@ -162,12 +165,27 @@ async fn act(
         let values = if fields.action == "edit" {
             input_values(&typed)
         } else {
-            input_values(&OfferInput::from(&offer))
+            editable_values(&offer)
         };
         return conflict(&offer, &values);
     }
     let now = state.now();
     match fields.action.as_str() {
+        "delete" if fields.confirm != "oui" => {
+            return render(
+                state,
+                token,
+                &offer,
+                &editable_values(&offer),
+                &[FieldError {
+                    field: "confirm-delete",
+                    message: "Cochez la case pour confirmer la suppression : elle est définitive."
+                        .into(),
+                }],
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
         "delete" => {
             state
                 .store
@@ -199,6 +217,13 @@ async fn act(
             offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
         }
         "fill" if offer.status == Status::Published => offer.status = Status::Filled,
+        // Not filled after all: back online, for a new lifetime if its own ended.
+        "unfill" if offer.status == Status::Filled => {
+            offer.status = Status::Published;
+            if offer.expires <= now {
+                offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
+            }
+        }
         "edit" => {
             let domains = state.site().config.domain_slugs();
             let rules = Rules {
@@ -260,6 +285,23 @@ async fn act(
         .unwrap_or(&link)
         .to_owned();
     Ok(Redirect::to(&format!("{path}&fait={}", fields.action)).into_response())
+}
+
+/// The form's values for an offer as stored, its commune written as people
+/// know it (« Plouguerneau (29) »), not as its INSEE code.
+fn editable_values(offer: &Offer) -> Map<String, Value> {
+    let mut values = input_values(&OfferInput::from(offer));
+    if let Some(commune) = offer
+        .commune
+        .as_deref()
+        .and_then(|code| offers::communes::geography().commune(code))
+    {
+        values.insert(
+            "commune".into(),
+            Value::String(format!("{} ({})", commune.name, commune.department)),
+        );
+    }
+    values
 }
 
 /// Sends the offer's new private link to its (new) address.

@@ -55,6 +55,8 @@ pub(crate) struct FormFields {
     pub(crate) version: u64,
     /// On the management page of a hidden offer: a word to the moderators.
     pub(crate) message: String,
+    /// On the management page: `oui` when the deletion is confirmed.
+    pub(crate) confirm: String,
 }
 
 /// A urlencoded form posted from the site itself: the origin checked, the fields read.
@@ -342,12 +344,18 @@ async fn create_and_mail(state: &AppState, offer: &Offer) -> Result<(), AppError
         now + CONFIRM_HOURS * 3600,
     );
     let link = format!("{}/api/offers/confirm?token={token}", state.base_url());
+    // The mail recalls what was posted: the poster knows which offer it is.
+    let recap = json!({
+        "link": link,
+        "place": offer.place_label(),
+        "dates": generator::french::period(offer.start, offer.end),
+    });
     let mail = render_mail(
         state,
         "confirm",
         &format!("Confirmez votre annonce « {} »", offer.title),
         offer,
-        json!({ "link": link }),
+        recap,
     )
     .map_err(AppError::internal);
     let sent = match mail {
@@ -525,5 +533,6 @@ async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppErr
     if let Err(error) = state.mailer.send(mail).await {
         tracing::error!(offer = %id, "management link not sent: {error}");
     }
-    Ok(Redirect::to(&page).into_response())
+    // The page says, this once, that it worked (`#publiee`, see offer.html).
+    Ok(Redirect::to(&format!("{page}#publiee")).into_response())
 }

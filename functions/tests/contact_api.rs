@@ -46,8 +46,18 @@ async fn can_relay_a_message_without_revealing_the_poster() {
     );
 
     let mails = h.mails();
-    assert_eq!(mails.len(), 1);
+    assert_eq!(mails.len(), 2, "the message, and the visitor's copy");
     let mail = &mails[0];
+    let copy = &mails[1];
+    assert!(copy.contains("To: visiteur@exemple.org"), "{copy}");
+    assert!(
+        common::unfolded(copy).contains("disponible le samedi matin"),
+        "{copy}"
+    );
+    assert!(
+        !copy.contains("poster.prive"),
+        "the copy shows no poster address"
+    );
     assert!(mail.contains("To: poster.prive@exemple.org"), "{mail}");
     assert!(mail.contains("From: Entraide <ne-pas-repondre@entraide.example>"));
     assert!(

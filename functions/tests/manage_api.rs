@@ -30,7 +30,18 @@ async fn can_open_the_management_page() {
     assert_eq!(response.status(), StatusCode::OK);
     let page = text(response).await;
     assert!(page.contains(&format!("name=\"version\" value=\"{}\"", offer.version)));
-    assert!(page.contains("Marquer comme pourvue") && page.contains("Supprimer l&#x27;annonce"));
+    assert!(page.contains("Marquer comme pourvue") && page.contains("Supprimer définitivement"));
+    let commune = offers::communes::geography()
+        .commune(offer.commune.as_deref().unwrap())
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "value=\"{} ({})\"",
+            commune.name, commune.department
+        )),
+        "the commune as people write it, not its INSEE code"
+    );
+    assert!(page.contains("en ligne jusqu&#x27;au") && !page.contains("en ligne, en ligne"));
     assert!(
         page.contains(&offer.email),
         "the poster sees their own address on their private page"
@@ -148,10 +159,45 @@ async fn can_renew_fill_and_delete() {
         "a filled offer cannot be filled again"
     );
 
+    // Not filled after all: back online, and filled again.
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &action_form("unfill", filled.version),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let unfilled = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(unfilled.status, Status::Published);
+    h.send(post_to(
+        &manage(&token),
+        &action_form("fill", unfilled.version),
+    ))
+    .await;
+    let filled = h.store.get(offer.id).await.unwrap().unwrap();
+    assert_eq!(filled.status, Status::Filled);
+
+    // Deleting takes a confirmation: the page comes back without it.
     let response = h
         .send(post_to(
             &manage(&token),
             &action_form("delete", filled.version),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text(response)
+            .await
+            .contains("Cochez la case pour confirmer")
+    );
+    assert!(
+        h.store.get(offer.id).await.unwrap().is_some(),
+        "nothing erased"
+    );
+    let response = h
+        .send(post_to(
+            &manage(&token),
+            &format!("{}&confirm=oui", action_form("delete", filled.version)),
         ))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -161,7 +207,7 @@ async fn can_renew_fill_and_delete() {
         None,
         "erased from the store"
     );
-    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 3);
+    assert_eq!(h.rebuilds.0.load(Ordering::SeqCst), 5);
     let gone = h
         .send(Request::get(manage(&token)).body(Body::empty()).unwrap())
         .await;
@@ -184,7 +230,10 @@ async fn errors_on_forged_links_and_cross_site_posts() {
         .send(Request::get(manage(&confirm)).body(Body::empty()).unwrap())
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let mut request = post_to(&manage(&token), &action_form("delete", offer.version));
+    let mut request = post_to(
+        &manage(&token),
+        &format!("{}&confirm=oui", action_form("delete", offer.version)),
+    );
     request
         .headers_mut()
         .insert(header::ORIGIN, "https://ailleurs.example".parse().unwrap());

@@ -37,6 +37,11 @@ async fn can_post_confirm_and_get_the_management_link() {
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: poster@exemple.org"));
     assert!(mails[0].contains("Auto-Submitted: auto-generated"));
+    let recap = common::unfolded(&mails[0]);
+    assert!(
+        recap.contains("Lieu : Ploudalm") && recap.contains("(29)"),
+        "the mail recalls the offer: {recap}"
+    );
     let confirm = link_in(&mails[0], "/api/offers/confirm?token=");
 
     // A mail scanner opens the link: a page with a button, nothing done.
@@ -65,7 +70,8 @@ async fn can_post_confirm_and_get_the_management_link() {
     let id = pending[0].id;
     assert_eq!(
         response.headers()[header::LOCATION],
-        format!("/annonces/{id}/").as_str()
+        format!("/annonces/{id}/#publiee").as_str(),
+        "the page then says it worked"
     );
     let offer = h.store.get(id).await.unwrap().unwrap();
     assert_eq!(offer.status, Status::Published);
@@ -268,7 +274,7 @@ async fn errors_on_bad_or_foreign_confirmation_links() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(text(response).await.contains("pas valide ou a expiré"));
+    assert!(text(response).await.contains("ne fonctionne plus"));
     let now = clock().timestamp();
     let manage = h.state.secret.sign(
         Purpose::Manage,

@@ -113,6 +113,36 @@ pub fn sent_context() -> Value {
     )
 }
 
+/// `/gerer/`: the form that mails a poster fresh private links, refilled with
+/// its errors when the function draws it again.
+pub fn links_context(values: &Map<String, Value>, errors: &[FieldError]) -> Value {
+    json!({
+        "page": page_meta(
+            "Recevoir un nouveau lien privé",
+            "Votre lien pour gérer une annonce ne fonctionne plus ? Recevez-en un neuf par courriel.",
+            "/gerer/",
+            vec![home_crumb()],
+            !errors.is_empty(),
+        ),
+        "values": values,
+        "errors": errors_by_field(errors),
+        "error_list": errors,
+    })
+}
+
+/// `/gerer/merci/`, after asking for fresh private links.
+pub fn links_sent_context() -> Value {
+    message_context(
+        "Vérifiez votre messagerie",
+        "/gerer/merci/",
+        &[
+            "Si des annonces sont liées à cette adresse, un courriel vient de partir avec un lien neuf pour chacune d'elles.",
+            "Rien reçu dans quelques minutes ? Regardez dans les courriers indésirables, et vérifiez l'adresse : c'est celle que vous avez donnée en publiant.",
+        ],
+        Some(("Retour à l'accueil", "/")),
+    )
+}
+
 /// `/contact/merci/`, where a visitor lands after writing to a poster.
 pub fn contact_sent_context() -> Value {
     message_context(

@@ -28,6 +28,17 @@ pub fn date(date: NaiveDate) -> String {
     }
 }
 
+/// When an offer's help is wanted or given: « du 3 mars 2027 au 4 avril 2027 »,
+/// « à partir du … », « jusqu'au … », or nothing.
+pub fn period(start: Option<NaiveDate>, end: Option<NaiveDate>) -> String {
+    match (start, end) {
+        (Some(start), Some(end)) => format!("du {} au {}", date(start), date(end)),
+        (Some(start), None) => format!("à partir du {}", date(start)),
+        (None, Some(end)) => format!("jusqu'au {}", date(end)),
+        (None, None) => String::new(),
+    }
+}
+
 /// "12 345", with a no-break space between thousands.
 pub fn number(n: usize) -> String {
     let digits = n.to_string();

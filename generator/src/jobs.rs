@@ -2,7 +2,7 @@
 //! needs and the offers it shows (listing pages get only their own page of offers).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::OnceLock;
 
@@ -275,6 +275,10 @@ pub struct ListingInfo {
     crumbs: Vec<Value>,
     feed: Option<String>,
     links: Vec<Value>,
+    empty: String,
+    /// No offer listed: the page is kept for the links that lead to it, out of
+    /// search engines.
+    nothing_listed: bool,
     archived: usize,
     /// What the front page shows besides its offers.
     front_hash: blake3::Hash,
@@ -348,8 +352,8 @@ impl Meta<'_> {
                         info.links.as_slice(),
                     ),
                     ListingPart::Archived(number) => (
-                        format!("{} – page {number}", info.title),
-                        format!("{} – page {number}. {}", info.title, info.intro),
+                        format!("{} – archives, page {number}", info.title),
+                        format!("{} – archives, page {number}. {}", info.title, info.intro),
                         Value::Null,
                         &[][..],
                     ),
@@ -360,9 +364,16 @@ impl Meta<'_> {
                     ("count", count),
                     ("feed", info.feed.as_deref().into()),
                     ("links", Value::Array(links.to_vec())),
+                    ("empty", info.empty.as_str().into()),
                     ("pagination", pagination(&info.url, *part, info.archived)),
                 ]);
-                let page = page_meta(&title, &description, &url, info.crumbs.clone(), false);
+                let page = page_meta(
+                    &title,
+                    &description,
+                    &url,
+                    info.crumbs.clone(),
+                    info.nothing_listed,
+                );
                 Cow::Owned(object([("page", page), ("listing", listing)]))
             }
         }
@@ -417,58 +428,91 @@ pub(crate) fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
     )
 }
 
+/// Link to a page, for navigation blocks.
+fn link(label: &str, url: &str) -> Value {
+    json!({ "label": label, "url": url })
+}
+
 /// Link to a listing with its count, for navigation blocks.
 fn counted_link(label: &str, url: &str, count: usize) -> Value {
     json!({ "label": label, "url": url, "count": french::count(count, "annonce", "annonces") })
 }
 
-/// Links to at most 7 pages, newest first: the front page, the oldest page and
-/// the neighbourhood of the current one. `previous` leads to newer offers, `next`
-/// to older ones.
+/// How a listing's pages link to each other, in reading order (newest first).
+/// The front page numbers its pages as a reader counts them (it is redrawn with
+/// every change anyway): 1 for itself, then the newest archived pages and the
+/// oldest. An archived page keeps its offers while new ones arrive, so it names
+/// its neighbours in words only (« plus récentes », « plus anciennes ») and is
+/// not redrawn when a page is added further on. `previous` leads to newer
+/// offers, `next` to older ones.
 fn pagination(base: &str, part: ListingPart, archived: usize) -> Value {
-    // The front page counts as the page after the newest archived one.
-    let front = archived + 1;
-    let current = match part {
-        ListingPart::Front => front,
-        ListingPart::Archived(number) => number,
+    let newer = match part {
+        ListingPart::Front => None,
+        ListingPart::Archived(number) if number == archived => Some(ListingPart::Front),
+        ListingPart::Archived(number) => Some(ListingPart::Archived(number + 1)),
     };
-    let link = |n: usize| {
-        if n == front {
-            ListingPart::Front
-        } else {
-            ListingPart::Archived(n)
+    let older = match part {
+        ListingPart::Front => (archived > 0).then_some(ListingPart::Archived(archived)),
+        ListingPart::Archived(number) => (number > 1).then(|| ListingPart::Archived(number - 1)),
+    };
+    let link = |label: String, target: ListingPart, current: bool| {
+        object([
+            ("label", label.into()),
+            ("url", target.url(base).into()),
+            ("current", current.into()),
+        ])
+    };
+    let pages: Vec<Value> = match part {
+        ListingPart::Front => {
+            // Reading position n (1: the front page) is archived page `archived + 2 - n`.
+            let mut pages = vec![link("1".into(), ListingPart::Front, true)];
+            let near = archived.min(FRONT_PAGE_LINKS);
+            for position in 2..=near + 1 {
+                pages.push(link(
+                    position.to_string(),
+                    ListingPart::Archived(archived + 2 - position),
+                    false,
+                ));
+            }
+            if archived > near {
+                pages.push(link(
+                    (archived + 1).to_string(),
+                    ListingPart::Archived(1),
+                    false,
+                ));
+            }
+            pages
         }
-        .url(base)
+        // The two ends, unless a neighbour link already leads there.
+        ListingPart::Archived(number) => {
+            let mut pages = Vec::new();
+            if number < archived {
+                pages.push(link("Les plus récentes".into(), ListingPart::Front, false));
+            }
+            if number > 2 {
+                pages.push(link(
+                    "Les plus anciennes".into(),
+                    ListingPart::Archived(1),
+                    false,
+                ));
+            }
+            pages
+        }
     };
-    let mut numbers: Vec<usize> = vec![front, 1];
-    numbers.extend(current.saturating_sub(2).max(1)..=(current + 2).min(front));
-    numbers.sort_unstable_by(|a, b| b.cmp(a));
-    numbers.dedup();
-    let pages: Vec<Value> = numbers
-        .iter()
-        .map(|&n| {
-            let label = if n == front {
-                "Dernières annonces".to_owned()
-            } else {
-                n.to_string()
-            };
-            object([
-                ("label", label.into()),
-                ("url", link(n).into()),
-                ("current", (n == current).into()),
-            ])
-        })
-        .collect();
     object([
-        ("number", (current != front).then_some(current).into()),
+        ("archived", matches!(part, ListingPart::Archived(_)).into()),
+        ("previous", newer.map(|p| p.url(base)).into()),
+        ("next", older.map(|p| p.url(base)).into()),
         (
-            "previous",
-            (current < front).then(|| link(current + 1)).into(),
+            "gap",
+            (matches!(part, ListingPart::Front) && archived > FRONT_PAGE_LINKS + 1).into(),
         ),
-        ("next", (current > 1).then(|| link(current - 1)).into()),
         ("pages", Value::Array(pages)),
     ])
 }
+
+/// Archived pages the front page links by number before the oldest one.
+const FRONT_PAGE_LINKS: usize = 3;
 
 /// What a listing says besides its offers.
 pub struct Listing {
@@ -478,6 +522,8 @@ pub struct Listing {
     pub feed: Option<String>,
     /// Navigation shown on the first page (e.g. a department's communes).
     pub links: Vec<(String, Vec<Value>)>,
+    /// What the page says when nothing is listed (« Aucune annonce en cours à … »).
+    pub empty: String,
 }
 
 impl<'a> Planner<'a> {
@@ -496,27 +542,46 @@ impl<'a> Planner<'a> {
         self.sitemap.extend(other.sitemap);
     }
 
-    /// A listing per commune with listed offers.
-    fn communes(&mut self, by_commune: &BTreeMap<&str, Vec<&'a Prepared<'a>>>) {
+    /// A listing per commune with listed offers, or with a public offer whose
+    /// page links to it (a filled offer keeps its page a while: its commune says
+    /// there is nothing left there, instead of a 404).
+    fn communes(
+        &mut self,
+        by_commune: &BTreeMap<&str, Vec<&'a Prepared<'a>>>,
+        linked: &BTreeSet<&'static str>,
+    ) {
         let geo = geography();
-        for (insee, members) in by_commune {
+        let all = by_commune.keys().copied().chain(linked.iter().copied());
+        for insee in all.collect::<BTreeSet<_>>() {
             let Some(commune) = geo.commune(insee) else {
                 continue;
             };
+            let members = by_commune.get(insee).map(Vec::as_slice).unwrap_or_default();
             self.listing(urls::commune(commune), members, || {
                 let mut crumbs = vec![home_crumb()];
-                if let Some(department) = geo.department(commune.department) {
-                    crumbs.push(crumb(
-                        &format!("{} ({})", department.name, department.code),
+                let department = geo.department(commune.department);
+                let mut around = Vec::new();
+                if let Some(department) = department {
+                    let label = format!("{} ({})", department.name, department.code);
+                    crumbs.push(crumb(&label, &urls::department(department)));
+                    around.push(link(
+                        &format!("Le département {label}"),
                         &urls::department(department),
                     ));
+                    if let Some(region) = geo.region(department.region) {
+                        around.push(link(
+                            &format!("La région {}", region.name),
+                            &urls::region(region),
+                        ));
+                    }
                 }
                 Listing {
                     title: format!("{} ({})", commune.name, commune.department),
                     intro: format!("Les annonces d'entraide à {}.", commune.name),
                     crumbs,
                     feed: Some(format!("{}atom.xml", urls::commune(commune))),
-                    links: Vec::new(),
+                    links: vec![("Autour de cette commune".into(), around)],
+                    empty: format!("Aucune annonce en cours à {}.", commune.name),
                 }
             });
         }
@@ -597,10 +662,13 @@ impl<'a> Planner<'a> {
         describe: impl FnOnce() -> Listing,
     ) {
         let layout = Layout::new(offers.len(), self.config.page_size);
-        self.sitemap.extend(layout.parts().map(|part| SitemapUrl {
-            url: part.url(&url).into(),
-            lastmod: None,
-        }));
+        // A listing with nothing in it is a page for people, not for search engines.
+        if !offers.is_empty() {
+            self.sitemap.extend(layout.parts().map(|part| SitemapUrl {
+                url: part.url(&url).into(),
+                lastmod: None,
+            }));
+        }
         if !self.wants(&url) {
             return;
         }
@@ -625,6 +693,7 @@ impl<'a> Planner<'a> {
             description,
             count,
             links,
+            listing.empty,
             layout.archived
         ]));
         let info = Arc::new(ListingInfo {
@@ -636,6 +705,8 @@ impl<'a> Planner<'a> {
             crumbs: listing.crumbs,
             feed: listing.feed.clone(),
             links,
+            empty: listing.empty,
+            nothing_listed: offers.is_empty(),
             archived: layout.archived,
             front_hash,
             archived_hash,
@@ -695,6 +766,10 @@ impl Place {
                 .map(|r| r.code),
             commune: offer.commune.as_deref().and_then(|code| geo.commune(code)),
         }
+    }
+
+    pub(crate) fn commune(&self) -> Option<&'static Commune> {
+        self.commune
     }
 
     /// The listings an offer of this place is in besides all offers: those `plan`
@@ -783,6 +858,12 @@ pub fn plan<'a>(
             )
         },
     );
+    // Communes that a public offer's page links to, listed or not.
+    let linked_communes: BTreeSet<&'static str> = prepared
+        .iter()
+        .filter_map(|p| p.offer.commune.as_deref())
+        .filter_map(|insee| geo.commune(insee).map(|c| c.insee))
+        .collect();
     let department_link = |d: &offers::communes::Department| {
         counted_link(
             &format!("{} ({})", d.name, d.code),
@@ -803,7 +884,7 @@ pub fn plan<'a>(
     let mut communes = Planner::new(config, scope);
     let mut offer_pages = Planner::new(config, scope);
     rayon::scope(|s| {
-        s.spawn(|_| communes.communes(&by_commune));
+        s.spawn(|_| communes.communes(&by_commune, &linked_communes));
         s.spawn(|_| offer_pages.offer_pages(prepared, &listed));
         // Home
         let domain_cards: Vec<Value> = config
@@ -833,6 +914,7 @@ pub fn plan<'a>(
             crumbs: vec![home_crumb()],
             feed: Some("/annonces/atom.xml".into()),
             links: Vec::new(),
+            empty: "Aucune annonce en cours pour le moment.".into(),
         });
 
         let domain_index: Vec<Value> = config
@@ -875,38 +957,81 @@ pub fn plan<'a>(
                     crumbs: vec![home_crumb(), crumb("Domaines", "/domaines/")],
                     feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
                     links: vec![("Par département".into(), departments)],
+                    empty: format!(
+                        "Aucune annonce en cours dans le domaine {}.",
+                        domain.label.to_lowercase()
+                    ),
                 }
             });
         }
-        for ((domain_slug, code), members) in &by_domain_department {
-            let (Some(domain), Some(department)) =
-                (config.domain(domain_slug), geo.department(code))
-            else {
-                continue;
-            };
-            let url = urls::domain_department(domain_slug, department);
-            planner.listing(url, members, || Listing {
-                title: format!(
-                    "{} – {} ({})",
-                    domain.label, department.name, department.code
-                ),
-                intro: format!(
-                    "Les annonces du domaine {} dans le département {}.",
-                    domain.label.to_lowercase(),
-                    department.name
-                ),
-                crumbs: vec![
-                    home_crumb(),
-                    crumb(&domain.label, &urls::domain(domain_slug)),
-                ],
-                feed: None,
-                links: Vec::new(),
-            });
+        // Every domain in every department, with offers or not: neighbouring
+        // departments link to each other's page without knowing what it holds.
+        for domain in &config.domains {
+            for department in geo.departments() {
+                let members = by_domain_department
+                    .get(&(domain.slug.as_str(), department.code))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let url = urls::domain_department(&domain.slug, department);
+                planner.listing(url, members, || {
+                    let neighbours = department
+                        .neighbours
+                        .iter()
+                        .filter_map(|code| geo.department(code))
+                        .map(|d| {
+                            link(
+                                &format!("{} ({})", d.name, d.code),
+                                &urls::domain_department(&domain.slug, d),
+                            )
+                        })
+                        .collect();
+                    let mut wider = vec![link(
+                        &format!("Tout le domaine {}", domain.label.to_lowercase()),
+                        &urls::domain(&domain.slug),
+                    )];
+                    if let Some(region) = geo.region(department.region) {
+                        wider.push(link(
+                            &format!("{} en {}", domain.label, region.name),
+                            &format!("/recherche/?domaine={}&region={}", domain.slug, region.code),
+                        ));
+                        wider.push(link(
+                            &format!("Tous les domaines en {}", region.name),
+                            &urls::region(region),
+                        ));
+                    }
+                    Listing {
+                        title: format!(
+                            "{} – {} ({})",
+                            domain.label, department.name, department.code
+                        ),
+                        intro: format!(
+                            "Les annonces du domaine {} dans le département {}.",
+                            domain.label.to_lowercase(),
+                            department.name
+                        ),
+                        crumbs: vec![
+                            home_crumb(),
+                            crumb(&domain.label, &urls::domain(&domain.slug)),
+                        ],
+                        feed: None,
+                        links: vec![
+                            ("Dans les départements voisins".into(), neighbours),
+                            ("Plus large".into(), wider),
+                        ],
+                        empty: format!(
+                            "Aucune annonce du domaine {} en cours dans le département {} ({}).",
+                            domain.label.to_lowercase(),
+                            department.name,
+                            department.code
+                        ),
+                    }
+                });
+            }
         }
 
         // Regions and departments
         let mut region_groups = Vec::new();
-        for region in geo.regions() {
+        for region in geo.regions_in_reading_order() {
             let departments = departments_of(region);
             region_groups.push(
                 json!({ "heading": region.name, "url": urls::region(region), "items": departments }),
@@ -925,8 +1050,8 @@ pub fn plan<'a>(
         });
         planner.html("/departements/", "index.html", meta, Vec::new());
         let regions: Vec<Value> = geo
-            .regions()
-            .iter()
+            .regions_in_reading_order()
+            .into_iter()
             .map(|r| counted_link(r.name, &urls::region(r), count_in(&by_region, &r.code)))
             .collect();
         let meta = json!({
@@ -946,6 +1071,7 @@ pub fn plan<'a>(
                 crumbs: vec![home_crumb(), crumb("Régions", "/regions/")],
                 feed: None,
                 links: vec![("Par département".into(), departments_of(region))],
+                empty: format!("Aucune annonce en cours en {}.", region.name),
             });
         }
         for department in geo.departments() {
@@ -984,6 +1110,13 @@ pub fn plan<'a>(
                         ))
                     })
                     .collect();
+                // Without counts: a neighbour's offers do not redraw this page.
+                let neighbours = department
+                    .neighbours
+                    .iter()
+                    .filter_map(|code| geo.department(code))
+                    .map(|d| link(&format!("{} ({})", d.name, d.code), &urls::department(d)))
+                    .collect();
                 Listing {
                     title: format!("{} ({})", department.name, department.code),
                     intro: format!(
@@ -995,7 +1128,12 @@ pub fn plan<'a>(
                     links: vec![
                         ("Par domaine".into(), domains),
                         ("Par commune".into(), communes),
+                        ("Départements voisins".into(), neighbours),
                     ],
+                    empty: format!(
+                        "Aucune annonce en cours dans le département {} ({}).",
+                        department.name, department.code
+                    ),
                 }
             });
         }
@@ -1011,7 +1149,14 @@ pub fn plan<'a>(
         search_context(config),
         Vec::new(),
     );
+    planner.html(
+        "/gerer/",
+        "links.html",
+        crate::forms::links_context(&serde_json::Map::new(), &[]),
+        Vec::new(),
+    );
     for (url, context) in [
+        ("/gerer/merci/", crate::forms::links_sent_context()),
         ("/publier/merci/", crate::forms::sent_context()),
         ("/contact/merci/", crate::forms::contact_sent_context()),
         ("/signalement/merci/", crate::forms::report_sent_context()),
@@ -1076,8 +1221,8 @@ pub fn plan<'a>(
 fn search_context(config: &SiteConfig) -> Value {
     let geo = geography();
     let departments: Vec<Value> = geo
-        .regions()
-        .iter()
+        .regions_in_reading_order()
+        .into_iter()
         .map(|region| {
             let members: Vec<Value> = geo
                 .departments()
@@ -1085,12 +1230,12 @@ fn search_context(config: &SiteConfig) -> Value {
                 .filter(|d| d.region == region.code)
                 .map(|d| json!({ "code": d.code, "label": format!("{} ({})", d.name, d.code) }))
                 .collect();
-            json!({ "label": region.name, "departments": members })
+            json!({ "label": region.name, "code": region.code, "departments": members })
         })
         .collect();
     let regions: Vec<Value> = geo
-        .regions()
-        .iter()
+        .regions_in_reading_order()
+        .into_iter()
         .map(|r| json!({ "code": r.code, "label": r.name, "url": urls::region(r) }))
         .collect();
     let domains: Vec<Value> = config
@@ -1104,12 +1249,17 @@ fn search_context(config: &SiteConfig) -> Value {
             .map(|(code, label)| json!({ "code": code, "label": label }))
             .collect()
     };
-    let kinds = choices(
-        offers::Kind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label()))
-            .collect(),
-    );
+    // Named from the visitor's side: whom they will find.
+    let kinds = choices(vec![
+        (
+            offers::Kind::Request.as_str(),
+            "Des structures ou des personnes qui cherchent de l'aide",
+        ),
+        (
+            offers::Kind::Offer.as_str(),
+            "Des personnes ou des structures qui proposent leur aide",
+        ),
+    ]);
     let engagements = choices(
         offers::Engagement::ALL
             .iter()
@@ -1307,7 +1457,7 @@ mod tests {
     }
 
     #[test]
-    fn pagination_links_the_front_the_oldest_and_neighbours() {
+    fn pagination_reads_from_the_newest_and_archived_pages_name_no_number() {
         let labels = |part| -> Vec<String> {
             pagination("/annonces/", part, 40)["pages"]
                 .as_array()
@@ -1316,15 +1466,38 @@ mod tests {
                 .map(|p| p["label"].as_str().unwrap().to_owned())
                 .collect()
         };
-        let front = "Dernières annonces";
-        assert_eq!(labels(ListingPart::Front), [front, "40", "39", "1"]);
+        assert_eq!(labels(ListingPart::Front), ["1", "2", "3", "4", "41"]);
+        let urls: Vec<String> = pagination("/annonces/", ListingPart::Front, 40)["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["url"].as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(
-            labels(ListingPart::Archived(20)),
-            [front, "22", "21", "20", "19", "18", "1"]
+            urls,
+            [
+                "/annonces/",
+                "/annonces/page/40/",
+                "/annonces/page/39/",
+                "/annonces/page/38/",
+                "/annonces/page/1/"
+            ],
+            "the archive's URLs stay as they are"
         );
         assert_eq!(
-            labels(ListingPart::Archived(2)),
-            [front, "4", "3", "2", "1"]
+            labels(ListingPart::Archived(20)),
+            ["Les plus récentes", "Les plus anciennes"]
+        );
+        let none: [&str; 0] = [];
+        assert_eq!(labels(ListingPart::Archived(2)), ["Les plus récentes"]);
+        assert_eq!(labels(ListingPart::Archived(40)), ["Les plus anciennes"]);
+        assert_eq!(labels(ListingPart::Archived(1)), ["Les plus récentes"]);
+        assert_eq!(
+            pagination("/annonces/", ListingPart::Archived(1), 1)["pages"]
+                .as_array()
+                .unwrap()
+                .len(),
+            none.len()
         );
         let links = |part| {
             let value = pagination("/annonces/", part, 40);
@@ -1344,5 +1517,13 @@ mod tests {
         );
         let single = pagination("/annonces/", ListingPart::Front, 0);
         assert_eq!(single["pages"].as_array().unwrap().len(), 1);
+        let short = pagination("/annonces/", ListingPart::Front, 2);
+        let short: Vec<&str> = short["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(short, ["1", "2", "3"]);
     }
 }

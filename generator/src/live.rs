@@ -154,10 +154,14 @@ fn touch(scope: &mut Scope, offer: &Offer, now: DateTime<Utc>, config: &SiteConf
         return;
     }
     scope.insert(&urls::offer(offer.id));
+    let place = Place::of(offer, config);
     if offer.is_listed(now) {
-        for url in Place::of(offer, config).listings(config) {
+        for url in place.listings(config) {
             scope.insert(&url);
         }
+    } else if let Some(commune) = place.commune() {
+        // Its page links to its commune, which stays while the page does.
+        scope.insert(&urls::commune(commune));
     }
 }
 

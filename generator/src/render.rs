@@ -14,7 +14,7 @@ use tera::Context;
 
 use crate::BuildError;
 use crate::config::SiteConfig;
-use crate::jobs::{self, Job, Meta, Output, Prepared, SitemapUrl};
+use crate::jobs::{self, Job, ListingPart, Meta, Output, Prepared, SitemapUrl};
 use crate::view::OfferView;
 
 /// The part of the config every page needs (the whole config would be copied into
@@ -54,6 +54,17 @@ pub fn render(job: &Job, env: &RenderEnv, expected_size: usize) -> Result<Vec<u8
                 .map(|p| card(p, env))
                 .collect::<Result<Vec<&str>, _>>()?;
             context.insert("cards", &cards);
+            // An archived page says which stretch of time it holds, not a number
+            // that would shift as pages are added.
+            if let (Meta::ListingPage(_, ListingPart::Archived(_)), Some(newest), Some(oldest)) =
+                (&job.meta, job.offers.first(), job.offers.last())
+            {
+                let period = crate::french::period(
+                    Some(oldest.published.date_naive()),
+                    Some(newest.published.date_naive()),
+                );
+                context.insert("period", &period);
+            }
             page(template, context, env, expected_size)
         }
         Output::OfferPage => {

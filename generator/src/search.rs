@@ -100,11 +100,7 @@ fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
     let domain = config
         .domain(&offer.domain)
         .map_or(offer.domain.as_str(), |d| d.label.as_str());
-    let place = match (commune, department) {
-        (Some(c), _) => format!("{} ({})", c.name, c.department),
-        (None, Some(d)) => format!("À distance ({})", d.name),
-        (None, None) => "À distance".to_owned(),
-    };
+    let place = offer.place_label();
     let mut content = vec![
         offer.title.clone(),
         crate::view::summary(&offer.description, INDEXED_DESCRIPTION_CHARS),
@@ -130,6 +126,7 @@ fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
     if offer.remote {
         filters.insert("distance".into(), vec!["oui".into()]);
     }
+    filters.insert("mois".into(), available_months(prepared));
     Record {
         url: crate::urls::offer(offer.id),
         content: content.join(". "),
@@ -137,6 +134,13 @@ fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
             ("title".to_owned(), offer.title.clone()),
             ("lieu".to_owned(), place),
             ("domaine".to_owned(), domain.to_owned()),
+            ("type".to_owned(), offer.kind.as_str().to_owned()),
+            ("type_label".to_owned(), offer.kind.label().to_owned()),
+            ("engagement".to_owned(), offer.engagement.label().to_owned()),
+            (
+                "dates".to_owned(),
+                crate::french::period(offer.start, offer.end),
+            ),
             (
                 "date".to_owned(),
                 crate::french::date(prepared.published.date_naive()),
@@ -148,6 +152,32 @@ fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
             prepared.published.format("%Y-%m-%dT%H:%M:%S").to_string(),
         )]),
     }
+}
+
+/// The months (`YYYY-MM`) an offer is available in: from its start (or its
+/// publication) to its end (or the day it leaves the listings), so that a
+/// visitor's « disponible à partir de / jusqu'à » matches it by overlap.
+fn available_months(prepared: &Prepared) -> Vec<String> {
+    use chrono::Datelike;
+    let offer = prepared.offer;
+    let published = prepared.published.date_naive();
+    let first = offer.start.map_or(published, |start| start.max(published));
+    let last = offer
+        .end
+        .map_or(offer.expires.date_naive(), |end| {
+            end.min(offer.expires.date_naive())
+        })
+        .max(first);
+    let index = |date: chrono::NaiveDate| date.year() * 12 + date.month0() as i32;
+    (index(first)..=index(last))
+        .map(|month| {
+            format!(
+                "{:04}-{:02}",
+                month.div_euclid(12),
+                month.rem_euclid(12) + 1
+            )
+        })
+        .collect()
 }
 
 /// What one index is made of, hashed with the site's fingerprint.

@@ -12,6 +12,8 @@ use crate::slug::slugify;
 const COMMUNES_TSV: &str = include_str!("../data/communes.tsv");
 const DEPARTEMENTS_TSV: &str = include_str!("../data/departements.tsv");
 const REGIONS_TSV: &str = include_str!("../data/regions.tsv");
+/// Departments that share a land border (see `data/SOURCE.md`).
+const NEIGHBOURS_TSV: &str = include_str!("../data/department-neighbours.tsv");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
@@ -29,6 +31,8 @@ pub struct Department {
     pub region: &'static str,
     /// URL slug, e.g. `29-finistere`.
     pub slug: String,
+    /// Codes of the departments it shares a land border with.
+    pub neighbours: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +69,24 @@ pub fn geography() -> &'static Geography {
 /// The key names are compared by: accents, case and punctuation folded, so that
 /// "saint-etienne", "Saint Étienne" and "SAINT-ÉTIENNE" meet.
 pub fn name_key(name: &str) -> String {
-    slugify(name).replace('-', " ")
+    slugify(name)
+        .split('-')
+        .map(|word| match word {
+            "st" => "saint",
+            "ste" => "sainte",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How many typos a name of `length` letters may hold and still be recognised.
+fn typos_forgiven(length: usize) -> usize {
+    match length {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
 }
 
 fn columns(line: &str) -> impl Iterator<Item = &str> {
@@ -94,11 +115,19 @@ impl Geography {
                 let code = cols.next().unwrap_or_default();
                 let name = cols.next().unwrap_or_default();
                 let region = cols.next().unwrap_or_default();
+                let neighbours = NEIGHBOURS_TSV
+                    .lines()
+                    .skip(1)
+                    .filter_map(|line| line.split_once('\t'))
+                    .find(|(department, _)| *department == code)
+                    .map(|(_, list)| list.split(',').filter(|c| !c.is_empty()).collect())
+                    .unwrap_or_default();
                 Department {
                     code,
                     name,
                     region,
                     slug: format!("{}-{}", code.to_lowercase(), slugify(name)),
+                    neighbours,
                 }
             })
             .collect();
@@ -171,6 +200,19 @@ impl Geography {
         }
     }
 
+    /// Regions as a reader looks for theirs: mainland regions by name, then
+    /// Corsica, then the overseas regions.
+    pub fn regions_in_reading_order(&self) -> Vec<&Region> {
+        let rank = |region: &Region| match region.code {
+            "94" => 1,
+            code if code < "10" => 2,
+            _ => 0,
+        };
+        let mut regions: Vec<&Region> = self.regions.iter().collect();
+        regions.sort_by_key(|region| (rank(region), region.slug.clone()));
+        regions
+    }
+
     pub fn communes(&self) -> &[Commune] {
         &self.communes
     }
@@ -223,6 +265,36 @@ impl Geography {
         found
     }
 
+    /// The communes whose names a misspelt `name` comes closest to (at most
+    /// `typos_forgiven` edits on the folded names), the most populous first.
+    pub fn nearest(&self, name: &str, department: Option<&str>, at_most: usize) -> Vec<&Commune> {
+        let key = name_key(name);
+        let forgiven = typos_forgiven(key.len());
+        // Longer than any commune's name: nothing to look for.
+        if forgiven == 0 || key.len() > 60 {
+            return Vec::new();
+        }
+        let mut found: Vec<(usize, &Commune)> = self
+            .by_name
+            .iter()
+            .filter(|(other, _)| other.len().abs_diff(key.len()) <= forgiven)
+            .filter_map(|(other, indexes)| {
+                let distance = strsim::levenshtein(&key, other);
+                (distance <= forgiven).then_some((distance, indexes))
+            })
+            .flat_map(|(distance, indexes)| {
+                indexes.iter().map(move |&i| (distance, &self.communes[i]))
+            })
+            .filter(|(_, c)| department.is_none_or(|d| c.department.eq_ignore_ascii_case(d)))
+            .collect();
+        found.sort_by(|(a, x), (b, y)| {
+            a.cmp(b)
+                .then(y.population.cmp(&x.population))
+                .then(x.insee.cmp(y.insee))
+        });
+        found.into_iter().take(at_most).map(|(_, c)| c).collect()
+    }
+
     fn indexed(&self, indexes: Option<&Vec<usize>>) -> Vec<&Commune> {
         indexes
             .map(|list| list.iter().map(|&i| &self.communes[i]).collect())
@@ -233,6 +305,24 @@ impl Geography {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn departments_know_their_neighbours() {
+        let geo = geography();
+        let neighbours = |code: &str| geo.department(code).unwrap().neighbours.clone();
+        assert_eq!(neighbours("29"), ["22", "56"]);
+        assert_eq!(neighbours("2A"), ["2B"]);
+        assert!(neighbours("974").is_empty());
+        for department in geo.departments() {
+            for other in &department.neighbours {
+                assert!(
+                    neighbours(other).contains(&department.code),
+                    "{} and {other}",
+                    department.code
+                );
+            }
+        }
+    }
 
     #[test]
     fn can_load_every_commune_department_and_region() {

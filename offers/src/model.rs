@@ -204,6 +204,20 @@ impl Offer {
         }
     }
 
+    /// Where the offer is, as people read it: « Plouguerneau (29) », « À distance
+    /// (Finistère) », « À distance ».
+    pub fn place_label(&self) -> String {
+        let geo = crate::communes::geography();
+        match (
+            self.commune.as_deref().and_then(|c| geo.commune(c)),
+            self.department_code().and_then(|d| geo.department(d)),
+        ) {
+            (Some(commune), _) => format!("{} ({})", commune.name, commune.department),
+            (None, Some(department)) => format!("À distance ({})", department.name),
+            (None, None) => "À distance".to_owned(),
+        }
+    }
+
     /// Shown in listings: published and not past its expiry date.
     pub fn is_listed(&self, now: DateTime<Utc>) -> bool {
         self.status == Status::Published && self.expires > now

@@ -351,6 +351,16 @@ pub fn validate_contact(
     }
 }
 
+/// An address typed alone (to receive one's private links again).
+pub fn validate_email(email: &str) -> Result<String, FieldError> {
+    let mut check = Checker { errors: Vec::new() };
+    let email = check.email("email", email);
+    match check.errors.pop() {
+        Some(error) => Err(error),
+        None => Ok(email),
+    }
+}
+
 /// A report's optional details and the reporter's optional address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportText {
@@ -527,10 +537,24 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
     match candidates.as_slice() {
         [one] => (Some(one.insee.to_owned()), None),
         [] => {
-            check.fail(
-                "commune",
-                "Commune introuvable : indiquez son nom ou son code postal.",
-            );
+            let guesses: Vec<String> = geo
+                .nearest(
+                    name_and_department(typed).map_or(typed, |(name, _)| name),
+                    (!department.is_empty()).then_some(department),
+                    3,
+                )
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.department))
+                .collect();
+            let message = match guesses.as_slice() {
+                [] => "Commune introuvable : indiquez son nom ou son code postal.".to_owned(),
+                [one] => format!("Commune introuvable. Vouliez-vous dire {one} ?"),
+                [several @ .., last] => format!(
+                    "Commune introuvable. Vouliez-vous dire {} ou {last} ?",
+                    several.join(", ")
+                ),
+            };
+            check.fail("commune", message);
             (None, None)
         }
         several => {
@@ -873,6 +897,33 @@ mod tests {
             ..good_input()
         };
         assert!(errors(&input)[0].message.starts_with("Commune introuvable"));
+    }
+
+    #[test]
+    fn can_read_st_and_ste_and_suggest_the_commune_a_typo_means() {
+        for typed in ["St Pabu", "st-pabu", "ST PABU"] {
+            let input = OfferInput {
+                commune: typed.into(),
+                ..good_input()
+            };
+            assert!(errors(&input).is_empty(), "{typed}");
+        }
+        let input = OfferInput {
+            commune: "Plouguernau".into(),
+            ..good_input()
+        };
+        assert_eq!(
+            errors(&input)[0].message,
+            "Commune introuvable. Vouliez-vous dire Plouguerneau (29) ?"
+        );
+        let input = OfferInput {
+            commune: "Zzzzzzzzzz".into(),
+            ..good_input()
+        };
+        assert_eq!(
+            errors(&input)[0].message,
+            "Commune introuvable : indiquez son nom ou son code postal."
+        );
     }
 
     #[test]

@@ -197,7 +197,7 @@ async fn errors_on_a_mass_deletion_and_changes_nothing() {
     let out = dir.path().join("public");
     build(
         &out,
-        &offers::demo::demo_offers(150, 4, Utc::now()).unwrap(),
+        &offers::demo::demo_offers(600, 4, Utc::now()).unwrap(),
     );
     publish(&out, &target, false).await.unwrap();
     let published = object(&target, ".manifest.json").await.unwrap();

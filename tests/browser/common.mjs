@@ -1,5 +1,6 @@
 // What the browser tests share: how Chromium is launched, axe-core and its report.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -62,4 +63,25 @@ export function recordCspViolations(page, problems) {
       problems.push(`CSP violation: ${message.text()}`);
     }
   });
+}
+
+/// The mails `entraide serve` wrote (OUTBOX), newest first, quoted-printable undone.
+export function outboxMails() {
+  const outbox = process.env.OUTBOX || '';
+  return readdirSync(outbox)
+    .filter((name) => name.endsWith('.eml'))
+    .map((name) => path.join(outbox, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    // Quoted-printable soft breaks and escapes, as the mailer may write them.
+    .map((mail) => readFileSync(mail, 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+}
+
+/// The newest link starting with `prefix` in the outbox's mails.
+export function linkInOutbox(prefix) {
+  const pattern = new RegExp(`${prefix.replace(/[.?*+^$[\]\\(){}|-]/g, '\\$&')}[^\\s"<>]+`);
+  for (const text of outboxMails()) {
+    const found = text.match(pattern);
+    if (found) return found[0];
+  }
+  throw new Error(`no link to ${prefix} in the outbox`);
 }

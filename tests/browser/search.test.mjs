@@ -7,29 +7,11 @@
 // merge several buckets (scripts/test.sh uses 100).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { CHROMIUM, LAUNCH_ARGS, assertAccessible, recordCspViolations } from './common.mjs';
+import { CHROMIUM, LAUNCH_ARGS, assertAccessible, linkInOutbox, recordCspViolations } from './common.mjs';
 
 const SITE_URL = (process.env.SITE_URL || '').replace(/\/$/, '');
 const OUTBOX = process.env.OUTBOX || '';
 const UNIQUE = 'zythologue';
-
-// The newest link starting with `prefix` in the plain-text parts of the outbox's mails.
-function linkInOutbox(prefix) {
-  const mails = readdirSync(OUTBOX)
-    .filter((name) => name.endsWith('.eml'))
-    .map((name) => path.join(OUTBOX, name))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  const pattern = new RegExp(`${prefix.replace(/[.?*+^$[\]\\(){}|-]/g, '\\$&')}[^\\s"<>]+`);
-  for (const mail of mails) {
-    // Quoted-printable soft breaks and escapes, as the mailer may write them.
-    const text = readFileSync(mail, 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-    const found = text.match(pattern);
-    if (found) return found[0];
-  }
-  throw new Error(`no link to ${prefix} in ${OUTBOX}`);
-}
 
 describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL is not set' }, () => {
   let browser;
@@ -186,6 +168,7 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       assert.match(edited[0].title, /visites de brasseries/);
 
       await page.goto(linkInOutbox(`${SITE_URL}/api/offers/manage?token=`));
+      await page.check('#confirm-delete');
       await page.click('form:has(input[name="action"][value="delete"]) button');
       await page.waitForLoadState('load');
       assert.deepEqual(await searchUntil(`q=${UNIQUE}`, (found) => found.length === 0), []);

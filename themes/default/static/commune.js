@@ -19,13 +19,35 @@
   input.setAttribute('aria-autocomplete', 'list');
   input.setAttribute('aria-expanded', 'false');
   input.setAttribute('aria-controls', list.id);
+  // Said on screen too when the suggestions are guesses at a typo.
+  const guess = document.createElement('p');
+  guess.className = 'hint suggestions-guess';
+  guess.textContent = "Aucune commune ne s'écrit ainsi. Vouliez-vous dire l'une de celles-ci ?";
+  guess.hidden = true;
   input.parentElement.classList.add('has-suggestions');
-  input.after(list, status);
+  input.after(guess, list, status);
 
-  // As the generator folds names: accents, case and punctuation ignored.
+  // As the generator folds names: accents, case and punctuation ignored, « St »
+  // and « Ste » read as « Saint » and « Sainte ».
   const fold = (text) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
     .toLowerCase().replace(/œ/g, 'oe').replace(/æ/g, 'ae')
-    .replace(/[^a-z0-9]+/g, ' ').trim();
+    .replace(/[^a-z0-9]+/g, ' ').trim()
+    .replace(/\b(ste?)\b/g, (word) => (word === 'st' ? 'saint' : 'sainte'));
+  // Levenshtein distance, for the names a typo comes closest to.
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j += 1) {
+        next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      row = next;
+    }
+    return row[b.length];
+  };
+  // As many typos as the server forgives (offers/src/communes.rs).
+  const tolerance = (length) => (length <= 4 ? 0 : length <= 8 ? 1 : 2);
+  let guessed = false;
   const files = new Map();
   const load = (url) => {
     if (!files.has(url)) {
@@ -36,6 +58,7 @@
 
   async function lookUp(text) {
     const query = fold(text);
+    guessed = false;
     if (/^\d{3,5}$/.test(query)) {
       const entries = await load(`/communes/codes-postaux/${query.slice(0, 3)}.json`);
       return entries.filter((e) => e[2].startsWith(query));
@@ -46,7 +69,16 @@
       (best, p) => (query.startsWith(p) && p.length > best.length ? p : best), '');
     if (!prefix) return [];
     const entries = await load(`/communes/noms/${prefix.replace(/ /g, '-')}.json`);
-    return entries.filter((e) => fold(e[0]).startsWith(query));
+    const found = entries.filter((e) => fold(e[0]).startsWith(query));
+    guessed = found.length === 0;
+    if (!guessed) return found;
+    // Nothing starts so: the names of the file a typo comes closest to.
+    const allowed = tolerance(query.length);
+    return entries
+      .map((e) => [distance(query, fold(e[0])), e])
+      .filter(([d]) => d <= allowed)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, e]) => e);
   }
 
   let options = [];
@@ -55,6 +87,7 @@
 
   function close() {
     list.hidden = true;
+    guess.hidden = true;
     input.setAttribute('aria-expanded', 'false');
     input.removeAttribute('aria-activedescendant');
     active = -1;
@@ -93,9 +126,11 @@
     });
     active = -1;
     list.hidden = options.length === 0;
+    guess.hidden = list.hidden || !guessed;
     input.setAttribute('aria-expanded', String(!list.hidden));
+    const proposed = options.length === 1 ? '1 commune proposée' : `${options.length} communes proposées`;
     status.textContent = options.length === 0 ? 'Aucune commune trouvée.'
-      : options.length === 1 ? '1 commune proposée.' : `${options.length} communes proposées.`;
+      : guessed ? `Aucune commune ne s'écrit ainsi. Vouliez-vous dire : ${proposed}.` : `${proposed}.`;
   }
 
   input.addEventListener('input', async () => {

@@ -4,10 +4,20 @@
 // generator allows (older ones on request), so a first query stays small.
 // Results come newest period first, by publication date within a period, and
 // once found keep their place. The URL carries the query and the filters.
-// Without JavaScript the page keeps its browsing links.
+// Without JavaScript the page keeps its browsing links. Choosing a region narrows
+// the departments; a search that finds nothing suggests the wider ones that would
+// find something; on a phone the filters fold behind « Filtres (n) ».
 const PAGE = 10;
-const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'distance'];
+const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'du', 'au', 'distance'];
+// Months an offer can be available in ahead of today (an end date is at most a
+// year ahead).
+const MONTHS_AHEAD = 13;
 const form = document.getElementById('recherche');
+const filtersZone = document.getElementById('filtres');
+const activeCount = document.getElementById('filtres-actifs');
+const clear = document.getElementById('effacer');
+const suggestions = document.getElementById('suggestions');
+const narrow = window.matchMedia('(max-width: 40rem)');
 const zone = document.getElementById('resultats-zone');
 const status = document.getElementById('statut');
 const list = document.getElementById('resultats');
@@ -79,6 +89,52 @@ async function fill(search, wanted, limit) {
   }
 }
 
+// « décembre 2026 », for the month selects; values are `YYYY-MM`.
+const monthName = new Intl.DateTimeFormat('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+function monthsFrom(first, count) {
+  const [year, month] = first.split('-').map(Number);
+  return Array.from({ length: count }, (_, i) => {
+    const date = new Date(Date.UTC(year, month - 1 + i, 1));
+    return date.toISOString().slice(0, 7);
+  });
+}
+const thisMonth = new Date().toISOString().slice(0, 7);
+for (const name of ['du', 'au']) {
+  for (const value of monthsFrom(thisMonth, MONTHS_AHEAD)) {
+    form.elements[name].append(new Option(monthName.format(new Date(`${value}-01T00:00:00Z`)), value));
+  }
+}
+
+// The months a visitor's period covers, matched against the months each offer
+// is available in (the index's `mois` filter).
+function monthsOf(params) {
+  const from = params.get('du') || thisMonth;
+  const to = params.get('au') || monthsFrom(thisMonth, MONTHS_AHEAD).at(-1);
+  return monthsFrom(from, MONTHS_AHEAD + 1).filter((month) => month <= to);
+}
+
+// A region narrows the departments to its own; a department brings its region.
+function narrowDepartments() {
+  const region = form.elements.region.value;
+  const select = form.elements.departement;
+  for (const option of select.querySelectorAll('option[data-region]')) {
+    const elsewhere = Boolean(region) && option.dataset.region !== region;
+    option.hidden = elsewhere;
+    option.disabled = elsewhere;
+  }
+  for (const group of select.querySelectorAll('optgroup')) {
+    group.hidden = Boolean(region) && group.dataset.region !== region;
+  }
+  const chosen = select.selectedOptions[0];
+  if (chosen && chosen.disabled) select.value = '';
+}
+
+function showActiveFilters(params) {
+  const count = FILTERS.filter((name) => params.has(name)).length;
+  activeCount.textContent = count ? ` (${count})` : '';
+  clear.hidden = count === 0;
+}
+
 function fromUrl() {
   const params = new URLSearchParams(window.location.search);
   form.elements.q.value = params.get('q') || '';
@@ -88,6 +144,12 @@ function fromUrl() {
     if (field.type === 'checkbox') field.checked = value === field.value;
     else field.value = [...field.options].some((o) => o.value === value) ? value : '';
   }
+  // A department alone in the URL brings its region (for the wider suggestions).
+  const department = form.elements.departement.selectedOptions[0];
+  if (department && department.value && !form.elements.region.value) {
+    form.elements.region.value = department.dataset.region;
+  }
+  narrowDepartments();
 }
 
 function toParams() {
@@ -104,8 +166,9 @@ function toParams() {
 function pagefindOptions(params) {
   const filters = {};
   for (const name of FILTERS) {
-    if (params.has(name)) filters[name] = params.get(name);
+    if (params.has(name) && name !== 'du' && name !== 'au') filters[name] = params.get(name);
   }
+  if (params.has('du') || params.has('au')) filters.mois = { any: monthsOf(params) };
   return { filters, sort: { date: 'desc' } };
 }
 
@@ -128,12 +191,62 @@ function item(data) {
   link.href = data.url;
   link.textContent = data.meta.title;
   heading.append(link);
+  // Whether it asks for help or offers it, as the listings say.
+  const tags = document.createElement('p');
+  tags.className = 'tags';
+  const tag = (text, kind) => {
+    const span = document.createElement('span');
+    span.className = kind ? `tag tag-${kind}` : 'tag';
+    span.textContent = text;
+    return span;
+  };
+  tags.append(tag(data.meta.type_label, data.meta.type), ' ', tag(data.meta.engagement));
   const details = document.createElement('p');
   details.className = 'meta';
-  details.textContent = [data.meta.lieu, data.meta.domaine, `publiée le ${data.meta.date}`]
+  details.textContent = [data.meta.lieu, data.meta.domaine, data.meta.dates, `publiée le ${data.meta.date}`]
     .filter(Boolean).join(' · ');
-  li.append(heading, details);
+  li.append(heading, tags, details);
   return li;
+}
+
+// Wider searches than one that found nothing, each with what it would find:
+// without the keyword, the whole region, all domains, no filter.
+async function suggest(search, params) {
+  const without = (...names) => {
+    const wider = new URLSearchParams(params);
+    for (const name of names) wider.delete(name);
+    return wider;
+  };
+  const region = form.elements.region.selectedOptions[0];
+  const candidates = [];
+  if (params.has('q')) candidates.push([without('q'), `Sans le mot-clé « ${params.get('q')} »`]);
+  if (params.has('departement')) {
+    const wider = without('departement');
+    if (region && region.value) wider.set('region', region.value);
+    candidates.push([wider, region && region.value ? `Dans toute la région ${region.textContent}` : 'Dans tous les départements']);
+  } else if (params.has('region')) {
+    candidates.push([without('region'), 'Dans toute la France']);
+  }
+  if (params.has('domaine')) candidates.push([without('domaine'), 'Dans tous les domaines']);
+  const filtered = FILTERS.some((name) => params.has(name));
+  if (filtered && params.has('q')) candidates.push([without(...FILTERS), `Le mot-clé « ${params.get('q')} » sans aucun filtre`]);
+  const found = [];
+  for (const [wider, label] of candidates) {
+    const response = await pagefind.search(wider.get('q') || null, pagefindOptions(wider));
+    if (search !== current) return;
+    const count = response.results.filter((r) => !placeholder.has(r.id)).length;
+    if (count) found.push([wider, `${label} : ${plural(count, 'annonce', 'annonces')}`]);
+  }
+  if (!found.length) return;
+  suggestions.replaceChildren(...found.map(([wider, text]) => {
+    const li = document.createElement('li');
+    const link = document.createElement('a');
+    link.href = `?${wider}`;
+    link.textContent = text;
+    li.append(link);
+    return li;
+  }));
+  suggestions.hidden = false;
 }
 
 async function show(search, limit) {
@@ -152,6 +265,7 @@ async function show(search, limit) {
   more.textContent = loaded ? 'Plus de résultats' : 'Chercher dans les annonces plus anciennes';
   status.textContent = describe(search);
   if (!first && items.length) items[0].querySelector('a').focus();
+  if (first && search.order.length === 0) await suggest(search, search.params);
 }
 
 // After a failure (a deploy replaced the index under an open page, the network),
@@ -163,9 +277,12 @@ async function reset() {
   if (module) await module.destroy().catch(() => {});
 }
 
-async function run(params) {
+async function run(params, reveal = false) {
   list.replaceChildren();
   more.hidden = true;
+  suggestions.hidden = true;
+  suggestions.replaceChildren();
+  showActiveFilters(params);
   const active = params.has('q') || FILTERS.some((name) => params.has(name));
   browse.hidden = active;
   zone.classList.toggle('active', active);
@@ -176,6 +293,7 @@ async function run(params) {
   }
   status.textContent = 'Recherche…';
   const search = {
+    params,
     term: params.get('q') || null,
     options: pagefindOptions(params),
     order: [],
@@ -187,6 +305,8 @@ async function run(params) {
     await start();
     await collect(search);
     await show(search, automatic);
+    // On a phone the results sit below the filters: bring the count into view.
+    if (reveal && narrow.matches && search === current) status.scrollIntoView({ block: 'start' });
   } catch (error) {
     await reset();
     if (search !== current) return;
@@ -200,10 +320,25 @@ form.addEventListener('submit', (event) => {
   const params = toParams();
   const query = params.toString();
   history.pushState(null, '', query ? `?${query}` : window.location.pathname);
-  run(params);
+  run(params, true);
 });
 form.addEventListener('change', (event) => {
+  if (event.target.name === 'region') narrowDepartments();
+  if (event.target.name === 'departement' && event.target.value) {
+    form.elements.region.value = event.target.selectedOptions[0].dataset.region;
+    narrowDepartments();
+  }
   if (event.target.name !== 'q') form.requestSubmit();
+});
+clear.addEventListener('click', () => {
+  for (const name of FILTERS) {
+    const field = form.elements[name];
+    if (field.type === 'checkbox') field.checked = false;
+    else field.value = '';
+  }
+  narrowDepartments();
+  form.requestSubmit();
+  form.elements.q.focus();
 });
 more.addEventListener('click', () => {
   const search = current;
@@ -218,5 +353,7 @@ window.addEventListener('popstate', () => {
   run(toParams());
 });
 
+// On a phone the filters fold away until asked for.
+if (narrow.matches) filtersZone.open = false;
 fromUrl();
 run(toParams());
