@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 count=${1:-10000}
 runs=${RUNS:-3}
 out=${OUT_ROOT:-bench/out/dynamodb}
-cargo build --release --locked --bin entraide >/dev/null
+cargo build --release --locked --features aws --bin entraide >/dev/null
 bin=$PWD/target/release/entraide
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &

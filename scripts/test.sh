@@ -27,14 +27,16 @@ if cargo fmt --version >/dev/null 2>&1; then
 fi
 if cargo clippy --version >/dev/null 2>&1; then
   step "cargo clippy"
-  cargo clippy --workspace --all-targets --locked -- -D warnings
+  cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+  # The default build (embedded store only, what the README's first command runs).
+  cargo clippy --locked --bin entraide -- -D warnings
 fi
 
 step "cargo test"
-cargo test --workspace --locked
+cargo test --workspace --all-features --locked
 
 step "browser and HTML checks of a demo site"
-cargo build --locked --bin entraide
+cargo build --locked --all-features --bin entraide
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # A copy of the site whose search index is split in buckets of 100 offers, so

@@ -2,10 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
 
+#[cfg(feature = "aws")]
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+#[cfg(feature = "aws")]
 use testkit::Moto;
 
 fn entraide(store: &Path, args: &[&str]) -> Output {
@@ -21,6 +23,7 @@ fn entraide(store: &Path, args: &[&str]) -> Output {
 }
 
 /// `entraide` on a DynamoDB table served by moto.
+#[cfg(feature = "aws")]
 fn entraide_on_dynamodb(moto: &Moto, table: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_entraide"))
         .arg("--site")
@@ -35,6 +38,7 @@ fn entraide_on_dynamodb(moto: &Moto, table: &str, args: &[&str]) -> Output {
 }
 
 /// Every file under `root`, by relative path, with its bytes.
+#[cfg(feature = "aws")]
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(root)
         .into_iter()
@@ -188,6 +192,8 @@ fn errors_on_an_unknown_store() {
     assert!(stderr(&output).contains("impossible d'ouvrir la base mysql://x"));
 }
 
+/// DynamoDB and S3 need the `aws` build (the test command builds with every feature).
+#[cfg(feature = "aws")]
 #[test]
 fn can_build_a_byte_identical_site_from_either_store() {
     let moto = Moto::start();
@@ -229,6 +235,7 @@ fn can_build_a_byte_identical_site_from_either_store() {
     }
 }
 
+#[cfg(feature = "aws")]
 #[test]
 fn can_publish_a_build_to_s3_and_then_only_changes() {
     let moto = Moto::start();

@@ -20,7 +20,8 @@ use functions::client::TrustedProxies;
 use functions::mailer::Mailer;
 use functions::tokens::{Purpose, Secret};
 use functions::{AppState, NoRebuild, app};
-use offers::{SqliteStore, Status, Store};
+use offers::Status;
+use store::{SqliteStore, Store};
 use tower::ServiceExt;
 
 const ORIGIN: &str = "http://127.0.0.1:8080";

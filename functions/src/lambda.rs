@@ -1,7 +1,6 @@
-//! What both Lambda functions read from their environment, and how the `api`
-//! function learns who its client is.
+//! How the `api` function learns who its client is behind API Gateway and
+//! CloudFront (and, re-exported, what it reads from its environment).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,29 +13,13 @@ use sha2::{Digest, Sha256};
 use crate::client::{ClientAddress, parse_viewer_address};
 use crate::error::AppError;
 
-pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub use generator::lambda_env::{Error, site_from_env, variable};
 
 /// The header CloudFront adds to every request it forwards to the `api` function,
 /// holding the secret of `ENTRAIDE_ORIGIN_SECRET`.
 pub const ORIGIN_SECRET_HEADER: &str = "x-entraide-origin-secret";
 /// CloudFront's view of the client: `ip:port`.
 const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
-
-/// A required environment variable.
-pub fn variable(name: &str) -> Result<String, Error> {
-    std::env::var(name).map_err(|_| format!("{name} is not set").into())
-}
-
-/// The site shipped with the function (`ENTRAIDE_SITE`: `content/` and `themes/`),
-/// served at `ENTRAIDE_BASE_URL`.
-pub fn site_from_env() -> Result<generator::Site, Error> {
-    let site_dir = PathBuf::from(variable("ENTRAIDE_SITE")?);
-    let mut site = generator::Site::load(&site_dir, &site_dir.join("themes/default"))?;
-    site.config.base_url = variable("ENTRAIDE_BASE_URL")?
-        .trim_end_matches('/')
-        .to_owned();
-    Ok(site)
-}
 
 /// Wraps the router for API Gateway. With an origin secret (the function sits
 /// behind our CloudFront distribution), a request without the secret header is

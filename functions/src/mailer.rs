@@ -138,7 +138,7 @@ impl Mailer {
         } else if let Some(dir) = url.strip_prefix("file://").filter(|d| !d.is_empty()) {
             let dir = PathBuf::from(dir);
             // Mails carry addresses and private links: owner-only.
-            offers::private_files::create_private_dir(&dir)
+            store::private_files::create_private_dir(&dir)
                 .map_err(|e| MailError::BadUrl(format!("{}: {e}", dir.display())))?;
             Transport::File(AsyncFileTransport::new(dir.clone()), dir)
         } else {
@@ -197,7 +197,7 @@ impl Mailer {
                     .send(message)
                     .await
                     .map_err(|e| MailError::Send(without_addresses(&e)))?;
-                offers::private_files::make_private(&dir.join(format!("{id}.eml")))
+                store::private_files::make_private(&dir.join(format!("{id}.eml")))
                     .map_err(|e| MailError::Send(without_addresses(&e)))
             }
             Transport::Memory(outbox) => {

@@ -9,8 +9,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use offers::validate::{FieldError, OfferInput, Rules, expiry, validate, validate_report};
-use offers::{Offer, Status, StoreError, Ulid};
+use offers::{Offer, Status, Ulid};
 use serde_json::{Map, Value, json};
+use store::StoreError;
 
 use crate::error::AppError;
 use crate::limits;

@@ -10,9 +10,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use offers::validate::validate_report;
-use offers::{Offer, Status, StoreError, Ulid};
+use offers::{Offer, Status, Ulid};
 use serde::Deserialize;
 use serde_json::json;
+use store::StoreError;
 
 use crate::error::AppError;
 use crate::limits;

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use generator::Site;
-use offers::Store;
+use store::Store;
 
 use crate::client::TrustedProxies;
 use crate::mailer::Mailer;

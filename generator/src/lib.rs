@@ -8,6 +8,7 @@ pub mod content;
 pub mod forms;
 pub mod french;
 mod jobs;
+pub mod lambda_env;
 pub mod live;
 pub mod manifest;
 mod render;

@@ -16,10 +16,11 @@ use aws_lambda_events::event::dynamodb::EventRecord;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::Utc;
 use generator::{BuildOptions, BuildReport, Site};
-use offers::dynamodb::{decode_data, key_offer_id};
-use offers::{Offer, Store, Ulid};
+use offers::{Offer, Ulid};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use store::Store;
+use store::dynamodb::{decode_data, key_offer_id};
 use tokio::sync::Mutex;
 
 use crate::{PublishError, Report, Target, publish};
@@ -32,7 +33,7 @@ pub enum RebuildError {
     #[error("unreadable invocation: {0}")]
     Event(String),
     #[error(transparent)]
-    Store(#[from] offers::StoreError),
+    Store(#[from] store::StoreError),
     #[error("build failed: {0}")]
     Build(String),
     #[error(transparent)]
@@ -195,8 +196,7 @@ impl Rebuilder {
         match invocation {
             Invocation::Task { task: Task::Sweep } => {
                 let keep = self.site.config.keep_closed_days;
-                let done =
-                    functions::sweep::sweep_store(self.store.as_ref(), keep, Utc::now()).await?;
+                let done = store::sweep::sweep_store(self.store.as_ref(), keep, Utc::now()).await?;
                 tracing::info!(?done, "sweep");
                 swept = Some(format!("{done:?}"));
             }
@@ -307,7 +307,7 @@ mod tests {
     }
 
     fn with_image(mut record: Value, offer: &Offer) -> Value {
-        let item = offers::dynamodb::offer_item(offer, 1).unwrap();
+        let item = store::dynamodb::offer_item(offer, 1).unwrap();
         let data = item["data"].as_b().unwrap().as_ref().to_vec();
         record["dynamodb"]["NewImage"] = json!({ "data": serde_dynamo::AttributeValue::B(data) });
         record

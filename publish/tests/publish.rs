@@ -9,10 +9,11 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use generator::manifest::Manifest;
 use generator::{BuildOptions, BuildReport, Site};
-use offers::{DynamoStore, Offer, SqliteStore, Status, Store};
+use offers::{Offer, Status};
 use publish::rebuild::Rebuilder;
 use publish::{Cdn, PublishError, Target, publish};
 use serde_json::{Value, json};
+use store::{DynamoStore, SqliteStore, Store};
 use testkit::Moto;
 
 const BUCKET: &str = "site";

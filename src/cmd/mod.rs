@@ -11,9 +11,9 @@ mod store;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ::store::{DEFAULT_STORE_URL, Store, open_store};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use offers::{DEFAULT_STORE_URL, Store, open_store};
 
 /// Entraide : la plateforme d'entraide qui met en relation les personnes qui
 /// proposent leur aide et les structures qui en ont besoin, partout en France.

@@ -1,10 +1,11 @@
 //! `entraide publish`: sends a built site to S3 and invalidates CloudFront.
 
 use std::path::PathBuf;
+#[cfg(feature = "aws")]
 use std::time::Instant;
 
+#[cfg(feature = "aws")]
 use anyhow::Context;
-use publish::Target;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,9 +26,11 @@ pub struct Args {
     pub allow_mass_deletion: bool,
 }
 
+#[cfg(feature = "aws")]
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
-    let target = Target::from_env(&args.bucket, &args.prefix, args.distribution.as_deref()).await;
+    let target =
+        publish::Target::from_env(&args.bucket, &args.prefix, args.distribution.as_deref()).await;
     let report = publish::publish(&args.out, &target, args.allow_mass_deletion)
         .await
         .with_context(|| {
@@ -42,4 +45,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A build without AWS support (the default, for a single server) cannot publish.
+#[cfg(not(feature = "aws"))]
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "publier vers s3://{} demande la prise en charge d'AWS : construisez entraide avec \
+         `cargo build --release --features aws`",
+        args.bucket
+    )
 }

@@ -186,7 +186,7 @@ fn load_secret(env: &Env) -> anyhow::Result<Secret> {
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("pas d'aléa disponible : {e}"))?;
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     if !folder.exists() {
-        offers::private_files::create_private_dir(folder)
+        store::private_files::create_private_dir(folder)
             .with_context(|| format!("impossible de créer {}", folder.display()))?;
     }
     // Written whole under a temporary name (mode 0600), then renamed: a crash

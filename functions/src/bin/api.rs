@@ -35,7 +35,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     }
     let from: Mailbox = site.config.mail_from.parse()?;
     let state = AppState {
-        store: offers::open_store(&variable("ENTRAIDE_STORE")?).await?,
+        store: store::open_store(&variable("ENTRAIDE_STORE")?).await?,
         secret: Secret::new(secret),
         mailer: Arc::new(Mailer::from_url(&variable("ENTRAIDE_MAIL")?, from)?),
         rebuild: Arc::new(NoRebuild),

@@ -18,7 +18,8 @@ use functions::{AppState, Rebuild, app};
 use lettre::Message;
 use offers::demo::demo_offers;
 use offers::validate::OfferInput;
-use offers::{Offer, SqliteStore, Status, Store};
+use offers::{Offer, Status};
+use store::{SqliteStore, Store};
 use tower::ServiceExt;
 
 pub const ORIGIN: &str = "http://127.0.0.1:8080";

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use functions::lambda::{site_from_env, variable};
+use generator::lambda_env::{site_from_env, variable};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use publish::Target;
 use publish::rebuild::Rebuilder;
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Error> {
     let prefix = std::env::var("ENTRAIDE_PREFIX").unwrap_or_default();
     let bucket = variable("ENTRAIDE_BUCKET")?;
     let rebuilder = Arc::new(Rebuilder::new(
-        offers::open_store(&variable("ENTRAIDE_STORE")?).await?,
+        store::open_store(&variable("ENTRAIDE_STORE")?).await?,
         Arc::new(site),
         std::env::var("ENTRAIDE_OUT").map_or_else(|_| "/tmp/public".into(), PathBuf::from),
         Target::from_env(&bucket, &prefix, distribution.as_deref()).await,

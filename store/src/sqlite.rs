@@ -10,9 +10,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use ulid::Ulid;
 
-use crate::model::{Offer, Status};
 use crate::private_files;
-use crate::store::{Changes, Marked, Store, StoreError};
+use crate::{Changes, Marked, Store, StoreError};
+use offers::{Offer, Status};
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(

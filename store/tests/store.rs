@@ -7,8 +7,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use offers::Status;
 use offers::demo::demo_offers;
-use offers::{DynamoStore, Marked, SqliteStore, Status, Store, StoreError, open_store};
+#[cfg(feature = "dynamodb")]
+use store::DynamoStore;
+use store::{Marked, SqliteStore, Store, StoreError, open_store};
+#[cfg(feature = "dynamodb")]
 use testkit::Moto;
 
 fn now() -> DateTime<Utc> {
@@ -21,6 +25,7 @@ fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(dir.path().join("nested/entraide.db")).unwrap())
 }
 
+#[cfg(feature = "dynamodb")]
 async fn dynamodb_store(moto: &Moto, table: &str) -> DynamoStore {
     let store = DynamoStore::new(moto.dynamodb(), table);
     assert!(store.create_table().await.unwrap(), "a new table");
@@ -205,12 +210,14 @@ async fn sqlite_store_keeps_the_contract() {
     store_contract(sqlite_store(&dir)).await;
 }
 
+#[cfg(feature = "dynamodb")]
 #[tokio::test]
 async fn dynamodb_store_keeps_the_contract() {
     let moto = Moto::start();
     store_contract(Arc::new(dynamodb_store(&moto, "contract").await)).await;
 }
 
+#[cfg(feature = "dynamodb")]
 #[tokio::test]
 async fn dynamodb_store_lists_many_offers_across_scan_pages() {
     let moto = Moto::start();

@@ -30,8 +30,8 @@ use flate2::write::DeflateEncoder;
 use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
 
-use crate::model::{Offer, PENDING_HOURS, Status};
-use crate::store::{Changes, Marked, Store, StoreError};
+use crate::{Changes, Marked, Store, StoreError};
+use offers::{Offer, PENDING_HOURS, Status};
 
 /// The global secondary index that serves the change feed.
 pub const CHANGES_INDEX: &str = "changes";
@@ -725,14 +725,6 @@ impl Store for DynamoStore {
     }
 }
 
-/// Whether a table name is one DynamoDB accepts.
-pub fn valid_table_name(name: &str) -> bool {
-    (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -740,7 +732,7 @@ mod tests {
     #[test]
     fn can_round_trip_an_offer_item() {
         let now = Utc::now();
-        let offer = crate::demo::demo_offers(1, 4, now).unwrap().remove(0);
+        let offer = offers::demo::demo_offers(1, 4, now).unwrap().remove(0);
         let item = offer_item(&offer, 7).unwrap();
         assert_eq!(decode_item(&item).unwrap(), offer);
         assert_eq!(key_offer_id(item["pk"].as_s().unwrap()), Some(offer.id));
@@ -749,6 +741,7 @@ mod tests {
 
     #[test]
     fn errors_on_bad_table_names() {
+        use crate::valid_table_name;
         assert!(valid_table_name("entraide-prod.v2"));
         assert!(!valid_table_name("ab"));
         assert!(!valid_table_name("a b c"));

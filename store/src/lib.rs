@@ -1,5 +1,21 @@
-//! Where offers live: the `Store` trait, and how a store URL picks a backend.
+//! Where offers live: the `Store` trait (offers, their change feed, rate counters,
+//! sets of marks), its backends — SQLite in one file (feature `sqlite`, the
+//! default) and DynamoDB (feature `dynamodb`) — and how a store URL picks one;
+//! the sweep that keeps a store tidy.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+pub mod private_files;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+pub mod sweep;
+
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::DynamoStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+#[cfg(feature = "sqlite")]
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -8,9 +24,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
 
-use crate::dynamodb::{DynamoStore, valid_table_name};
-use crate::model::{Offer, Status};
-use crate::sqlite::SqliteStore;
+use offers::{Offer, Status};
 
 /// The default embedded store, relative to the working directory.
 pub const DEFAULT_STORE_URL: &str = "sqlite://data/entraide.db";
@@ -30,6 +44,11 @@ pub enum StoreError {
     },
     #[error("unsupported store URL {0:?}: use sqlite://PATH or dynamodb://TABLE")]
     BadUrl(String),
+    /// The URL names a backend this build was made without.
+    #[error(
+        "this build has no {0} store: build it with the cargo feature `aws` (DynamoDB) or `sqlite`"
+    )]
+    NotBuiltIn(&'static str),
     #[error("store failure: {0}")]
     Backend(String),
 }
@@ -110,16 +129,45 @@ pub trait Store: Send + Sync {
 }
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or
-/// `dynamodb://TABLE` (region, endpoint and credentials from the AWS environment).
+/// `dynamodb://TABLE` (region, endpoint and credentials from the AWS environment),
+/// as far as this build has the backend.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .filter(|path| !path.is_empty())
     {
-        return Ok(Arc::new(SqliteStore::open(PathBuf::from(path))?));
+        return open_sqlite(path);
     }
     match url.strip_prefix("dynamodb://") {
-        Some(table) if valid_table_name(table) => Ok(Arc::new(DynamoStore::from_env(table).await)),
+        Some(table) if valid_table_name(table) => open_dynamodb(table).await,
         _ => Err(StoreError::BadUrl(url.to_owned())),
     }
+}
+
+/// Whether a table name is one DynamoDB accepts.
+pub fn valid_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+#[cfg(feature = "sqlite")]
+fn open_sqlite(path: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(SqliteStore::open(PathBuf::from(path))?))
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn open_sqlite(_path: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Err(StoreError::NotBuiltIn("sqlite"))
+}
+
+#[cfg(feature = "dynamodb")]
+async fn open_dynamodb(table: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(DynamoStore::from_env(table).await))
+}
+
+#[cfg(not(feature = "dynamodb"))]
+async fn open_dynamodb(_table: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Err(StoreError::NotBuiltIn("dynamodb"))
 }

@@ -1,0 +1,57 @@
+//! Housekeeping no person has to remember: unconfirmed offers vanish after 48
+//! hours, offers past their date become expired, and closed offers are erased
+//! once their page has been kept long enough; offers hidden by moderation are
+//! erased after the same delay, counted from the day they were hidden; expired
+//! counters and marks go.
+
+use chrono::{DateTime, Duration, Utc};
+use offers::{PENDING_HOURS, Status};
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub unconfirmed_erased: usize,
+    pub expired: usize,
+    pub closed_erased: usize,
+    pub hidden_erased: usize,
+}
+
+/// One pass over the store; the caller rebuilds what changed (`entraide serve`,
+/// the `rebuild` Lambda's hourly run).
+pub async fn sweep_store(
+    store: &dyn Store,
+    keep_closed_days: i64,
+    now: DateTime<Utc>,
+) -> Result<Swept, StoreError> {
+    let mut swept = Swept::default();
+    // Rate-limit and report digests go when their window ends.
+    store.forget_expired(now).await?;
+    for mut offer in store.list(None).await? {
+        match offer.status {
+            Status::Pending if offer.created + Duration::hours(PENDING_HOURS) <= now => {
+                store.delete(offer.id).await?;
+                swept.unconfirmed_erased += 1;
+            }
+            Status::Published if offer.expires <= now => {
+                offer.status = Status::Expired;
+                offer.updated = now;
+                store.update(&offer).await?;
+                swept.expired += 1;
+            }
+            Status::Filled | Status::Expired if !offer.is_public(now, keep_closed_days) => {
+                store.delete(offer.id).await?;
+                swept.closed_erased += 1;
+            }
+            Status::Removed
+                if offer.hidden.unwrap_or(offer.updated) + Duration::days(keep_closed_days)
+                    <= now =>
+            {
+                store.delete(offer.id).await?;
+                swept.hidden_erased += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok(swept)
+}
