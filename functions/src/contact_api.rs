@@ -94,14 +94,15 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
     };
     state.mailer.send(mail).await.map_err(AppError::internal)?;
     tracing::info!(offer = %offer.id, "contact message relayed");
-    send_copy(state, &message.email, &context).await;
+    send_copy(state, &message.email, &offer).await;
     Ok(sent)
 }
 
-/// The visitor's copy of what they sent, so that they keep a trace; a few a day
-/// per address at most (someone could type another's address), and a failure is
-/// only logged: the message left.
-async fn send_copy(state: &AppState, visitor: &str, context: &serde_json::Value) {
+/// The visitor's trace of what they sent: which offer, when — not the text nor
+/// the name, which anyone can type (with someone else's address, the copy would
+/// carry their words to a stranger from the platform). A few a day per address;
+/// a failure is only logged: the message left.
+async fn send_copy(state: &AppState, visitor: &str, offer: &Offer) {
     if limits::count(
         state,
         &limits::MESSAGE_COPIES_PER_ADDRESS,
@@ -112,16 +113,21 @@ async fn send_copy(state: &AppState, visitor: &str, context: &serde_json::Value)
     {
         return;
     }
-    let title = context["offer"]["title"].as_str().unwrap_or_default();
-    let subject = format!("Copie de votre message à propos de « {title} »");
-    let copy = Outgoing::themed(&state.site(), "contact_copy", visitor, subject, context)
+    let context = json!({
+        "offer": { "title": offer.title, "author_name": offer.author_name },
+        "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
+        "date": generator::french::date(state.now().date_naive()),
+        "moderation_email": state.site().config.moderation_email,
+    });
+    let subject = format!("Votre message à propos de « {} » est parti", offer.title);
+    let copy = Outgoing::themed(&state.site(), "contact_copy", visitor, subject, &context)
         .map_err(AppError::internal);
     let sent = match copy {
         Ok(copy) => state.mailer.send(copy).await.map_err(AppError::internal),
         Err(error) => Err(error),
     };
     if let Err(error) = sent {
-        tracing::error!("copy of a message not sent: {error}");
+        tracing::error!("trace of a message not sent: {error}");
     }
 }
 

@@ -6,11 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
+use crate::tokens::Purpose;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A link that is malformed, forged or expired.
+    /// A link that is malformed, forged or expired, by what it was for.
     #[error("invalid link")]
-    BadLink,
+    BadLink(Purpose),
     #[error("not found")]
     NotFound,
     /// The offer exists but takes no more messages (pending, filled, expired, removed).
@@ -38,9 +40,17 @@ impl AppError {
 
     fn status_and_message(&self) -> (StatusCode, &str) {
         match self {
-            AppError::BadLink => (
+            AppError::BadLink(Purpose::Manage | Purpose::UndoAddress) => (
                 StatusCode::BAD_REQUEST,
                 "Ce lien ne fonctionne plus : il est incomplet, il a expiré, ou un lien plus récent l'a remplacé (après un changement d'adresse, par exemple). Inutile de publier à nouveau votre annonce : recevez un lien neuf par courriel.",
+            ),
+            AppError::BadLink(Purpose::Confirm) => (
+                StatusCode::BAD_REQUEST,
+                "Ce lien de confirmation ne fonctionne plus : il est incomplet, ou ses 48 heures sont passées. Une annonce non confirmée à temps est effacée avec son adresse : publiez-la de nouveau, puis confirmez-la dans les 48 heures.",
+            ),
+            AppError::BadLink(_) => (
+                StatusCode::BAD_REQUEST,
+                "Ce lien ne fonctionne plus : il est incomplet ou il a expiré.",
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "Cette annonce n'existe pas ou plus."),
             AppError::Closed => (
@@ -89,7 +99,10 @@ impl AppError {
         let (status, message) = self.status_and_message();
         // A dead link leads to where a fresh one is had.
         let onwards = match self {
-            AppError::BadLink => ("Recevoir un lien neuf", "/gerer/"),
+            AppError::BadLink(Purpose::Manage | Purpose::UndoAddress) => {
+                ("Recevoir un lien neuf", "/gerer/")
+            }
+            AppError::BadLink(Purpose::Confirm) => ("Publier une annonce", "/publier/"),
             _ => ("Retour à l'accueil", "/"),
         };
         let context = generator::forms::message_context(

@@ -69,6 +69,12 @@ pub const LINK_REQUESTS_PER_ADDRESS: Limit = Limit {
     max: 3,
     window_minutes: 24 * 60,
 };
+/// …and for the whole site in an hour (each reads every offer).
+pub const LINK_REQUESTS: Limit = Limit {
+    name: "links-site",
+    max: 120,
+    window_minutes: 60,
+};
 /// Copies of their message sent to one visitor's address in a day.
 pub const MESSAGE_COPIES_PER_ADDRESS: Limit = Limit {
     name: "contact-copy-address",
@@ -95,7 +101,7 @@ pub const REVIEWS_PER_OFFER: Limit = Limit {
 };
 
 /// Every limit: the privacy page states how long the longest one keeps its digests.
-pub const ALL: [&Limit; 13] = [
+pub const ALL: [&Limit; 14] = [
     &OFFERS_PER_IP,
     &OFFERS_PER_IP_WITHOUT_TOKEN,
     &OFFERS_PER_EMAIL,
@@ -104,6 +110,7 @@ pub const ALL: [&Limit; 13] = [
     &MESSAGE_COPIES_PER_ADDRESS,
     &LINK_REQUESTS_PER_CLIENT,
     &LINK_REQUESTS_PER_ADDRESS,
+    &LINK_REQUESTS,
     &MODERATION_MAILS_PER_OFFER,
     &MODERATION_MAILS,
     &REPORTS_PER_CLIENT,

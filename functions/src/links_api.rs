@@ -59,13 +59,27 @@ async fn send_links(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Resp
             &limits::LINK_REQUESTS_PER_ADDRESS,
             limits::quota_key(&address),
         ),
+        (&limits::LINK_REQUESTS, "site".to_owned()),
     ] {
         if let Err(error) = limits::count(state, limit, &who).await {
             return refill(state, &fields, &[error]);
         }
     }
-    let mailbox = limits::mailbox(&address);
-    // A scan: rare, and limited per client and per address.
+    // Answered before the store is read: how long the answer takes says nothing
+    // of whether the address has offers.
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = mail_links(&state, &address).await {
+            tracing::error!("private links not sent: {error}");
+        }
+    });
+    Ok(sent)
+}
+
+/// Mails a fresh private link for each offer of `address`, if it has any.
+async fn mail_links(state: &AppState, address: &str) -> Result<(), AppError> {
+    let mailbox = limits::mailbox(address);
+    // A scan: rare, and limited per client, per address and for the site.
     let offers: Vec<_> = state
         .store
         .list(None)
@@ -76,7 +90,7 @@ async fn send_links(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Resp
         .collect();
     if offers.is_empty() {
         tracing::info!("private links asked for an address without offers");
-        return Ok(sent);
+        return Ok(());
     }
     let now = state.now();
     let links: Vec<Value> = offers
@@ -110,7 +124,7 @@ async fn send_links(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Resp
     .map_err(AppError::internal)?;
     state.mailer.send(mail).await.map_err(AppError::internal)?;
     tracing::info!(offers = offers.len(), "private links mailed again");
-    Ok(sent)
+    Ok(())
 }
 
 fn refill(

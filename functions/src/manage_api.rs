@@ -102,13 +102,14 @@ fn render(
     if offer.status == Status::Published {
         actions.push(json!(["fill", "Marquer comme pourvue"]));
     }
-    if offer.status == Status::Filled {
+    if offer.status == Status::Filled && !end_passed(offer, state.now()) {
         actions.push(json!([
             "unfill",
             "Remettre en ligne : elle n'est plus pourvue"
         ]));
     }
-    let expires = generator::french::date(offer.expires.date_naive());
+    // The last day it is listed (it leaves at midnight after its end date).
+    let expires = generator::french::date((offer.expires - Duration::seconds(1)).date_naive());
     let status_label = match offer.visible_status(state.now()) {
         Status::Pending => "en attente de confirmation".to_owned(),
         Status::Published => format!("en ligne jusqu'au {expires}"),
@@ -219,7 +220,7 @@ async fn act(
         }
         "fill" if offer.status == Status::Published => offer.status = Status::Filled,
         // Not filled after all: back online, for a new lifetime if its own ended.
-        "unfill" if offer.status == Status::Filled => {
+        "unfill" if offer.status == Status::Filled && !end_passed(&offer, now) => {
             offer.status = Status::Published;
             if offer.expires <= now {
                 offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
@@ -286,6 +287,11 @@ async fn act(
         .unwrap_or(&link)
         .to_owned();
     Ok(Redirect::to(&format!("{path}&fait={}", fields.action)).into_response())
+}
+
+/// Whether the offer's own end date is behind us: it cannot come back online.
+fn end_passed(offer: &Offer, now: chrono::DateTime<chrono::Utc>) -> bool {
+    offer.end.is_some_and(|end| end < now.date_naive())
 }
 
 /// The form's values for an offer as stored, its commune written as people
@@ -366,17 +372,20 @@ async fn undo_of_token(state: &AppState, token: &str) -> Result<(Offer, String),
     let claims = state
         .secret
         .verify(token, Purpose::UndoAddress, state.now().timestamp())
-        .map_err(|_| AppError::BadLink)?;
-    let (id, email) = claims.subject.split_once(':').ok_or(AppError::BadLink)?;
-    let id = Ulid::from_string(id).map_err(|_| AppError::BadLink)?;
+        .map_err(|_| AppError::BadLink(Purpose::UndoAddress))?;
+    let (id, email) = claims
+        .subject
+        .split_once(':')
+        .ok_or(AppError::BadLink(Purpose::UndoAddress))?;
+    let id = Ulid::from_string(id).map_err(|_| AppError::BadLink(Purpose::UndoAddress))?;
     let email = URL_SAFE_NO_PAD
         .decode(email)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or(AppError::BadLink)?;
+        .ok_or(AppError::BadLink(Purpose::UndoAddress))?;
     let offer = stored_offer(state, id).await?;
     if claims.version > offer.token_version {
-        return Err(AppError::BadLink);
+        return Err(AppError::BadLink(Purpose::UndoAddress));
     }
     if limits::mailbox(&offer.email) == limits::mailbox(&email) {
         return Err(AppError::Refused(

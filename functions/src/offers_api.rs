@@ -417,11 +417,11 @@ pub(crate) async fn offer_of_token(
     let claims = state
         .secret
         .verify(token, purpose, state.now().timestamp())
-        .map_err(|_| AppError::BadLink)?;
-    let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink)?;
+        .map_err(|_| AppError::BadLink(purpose))?;
+    let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink(purpose))?;
     let offer = stored_offer(state, id).await?;
     if purpose == Purpose::Manage && claims.version != offer.token_version {
-        return Err(AppError::BadLink);
+        return Err(AppError::BadLink(purpose));
     }
     Ok(offer)
 }

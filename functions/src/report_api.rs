@@ -286,11 +286,11 @@ async fn tell_poster(state: &AppState, offer: &Offer, hidden: bool) {
 async fn decision(state: &AppState, token: &str) -> Result<(Purpose, Offer), AppError> {
     for purpose in [Purpose::Hide, Purpose::Restore] {
         match offer_of_token(state, token, purpose).await {
-            Err(AppError::BadLink) => {}
+            Err(AppError::BadLink(_)) => {}
             found => return found.map(|offer| (purpose, offer)),
         }
     }
-    Err(AppError::BadLink)
+    Err(AppError::BadLink(Purpose::Hide))
 }
 
 /// `GET /api/moderate?token=…`: what the moderator's link opens; changes nothing.

@@ -274,7 +274,12 @@ async fn errors_on_bad_or_foreign_confirmation_links() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(text(response).await.contains("ne fonctionne plus"));
+    let page = text(response).await;
+    assert!(page.contains("48 heures sont passées"), "{page}");
+    assert!(
+        page.contains("href=\"/publier/\"") && !page.contains("/gerer/"),
+        "an expired confirmation leads to posting again, not to fresh links"
+    );
     let now = clock().timestamp();
     let manage = h.state.secret.sign(
         Purpose::Manage,

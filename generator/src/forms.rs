@@ -122,7 +122,8 @@ pub fn links_context(values: &Map<String, Value>, errors: &[FieldError]) -> Valu
             "Votre lien pour gérer une annonce ne fonctionne plus ? Recevez-en un neuf par courriel.",
             "/gerer/",
             vec![home_crumb()],
-            !errors.is_empty(),
+            // A utility page: nothing for search engines.
+            true,
         ),
         "values": values,
         "errors": errors_by_field(errors),

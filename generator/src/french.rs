@@ -32,6 +32,7 @@ pub fn date(date: NaiveDate) -> String {
 /// « à partir du … », « jusqu'au … », or nothing.
 pub fn period(start: Option<NaiveDate>, end: Option<NaiveDate>) -> String {
     match (start, end) {
+        (Some(start), Some(end)) if start == end => format!("le {}", date(start)),
         (Some(start), Some(end)) => format!("du {} au {}", date(start), date(end)),
         (Some(start), None) => format!("à partir du {}", date(start)),
         (None, Some(end)) => format!("jusqu'au {}", date(end)),

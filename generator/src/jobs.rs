@@ -351,9 +351,10 @@ impl Meta<'_> {
                         info.count.as_str().into(),
                         info.links.as_slice(),
                     ),
-                    ListingPart::Archived(number) => (
-                        format!("{} – archives, page {number}", info.title),
-                        format!("{} – archives, page {number}. {}", info.title, info.intro),
+                    // Named by the dates it holds when drawn (see `render`).
+                    ListingPart::Archived(_) => (
+                        info.title.clone(),
+                        format!("{}, annonces plus anciennes. {}", info.title, info.intro),
                         Value::Null,
                         &[][..],
                     ),
@@ -958,16 +959,21 @@ pub fn plan<'a>(
                     feed: Some(format!("{}atom.xml", urls::domain(&domain.slug))),
                     links: vec![("Par département".into(), departments)],
                     empty: format!(
-                        "Aucune annonce en cours dans le domaine {}.",
-                        domain.label.to_lowercase()
+                        "Aucune annonce en cours dans le domaine « {} ».",
+                        domain.label
                     ),
                 }
             });
         }
         // Every domain in every department, with offers or not: neighbouring
         // departments link to each other's page without knowing what it holds.
+        let inhabited: BTreeSet<&str> = geo.communes().iter().map(|c| c.department).collect();
         for domain in &config.domains {
-            for department in geo.departments() {
+            for department in geo
+                .departments()
+                .iter()
+                .filter(|d| inhabited.contains(d.code))
+            {
                 let members = by_domain_department
                     .get(&(domain.slug.as_str(), department.code))
                     .map(Vec::as_slice)
@@ -986,16 +992,16 @@ pub fn plan<'a>(
                         })
                         .collect();
                     let mut wider = vec![link(
-                        &format!("Tout le domaine {}", domain.label.to_lowercase()),
+                        &format!("Tout le domaine « {} »", domain.label),
                         &urls::domain(&domain.slug),
                     )];
                     if let Some(region) = geo.region(department.region) {
                         wider.push(link(
-                            &format!("{} en {}", domain.label, region.name),
+                            &format!("{} dans la région {}", domain.label, region.name),
                             &format!("/recherche/?domaine={}&region={}", domain.slug, region.code),
                         ));
                         wider.push(link(
-                            &format!("Tous les domaines en {}", region.name),
+                            &format!("Tous les domaines dans la région {}", region.name),
                             &urls::region(region),
                         ));
                     }
@@ -1019,8 +1025,8 @@ pub fn plan<'a>(
                             ("Plus large".into(), wider),
                         ],
                         empty: format!(
-                            "Aucune annonce du domaine {} en cours dans le département {} ({}).",
-                            domain.label.to_lowercase(),
+                            "Aucune annonce du domaine « {} » en cours dans le département {} ({}).",
+                            domain.label,
                             department.name,
                             department.code
                         ),
@@ -1067,11 +1073,11 @@ pub fn plan<'a>(
                 .unwrap_or_default();
             planner.listing(urls::region(region), members, || Listing {
                 title: format!("Région {}", region.name),
-                intro: format!("Les annonces d'entraide en {}.", region.name),
+                intro: format!("Les annonces d'entraide dans la région {}.", region.name),
                 crumbs: vec![home_crumb(), crumb("Régions", "/regions/")],
                 feed: None,
                 links: vec![("Par département".into(), departments_of(region))],
-                empty: format!("Aucune annonce en cours en {}.", region.name),
+                empty: format!("Aucune annonce en cours dans la région {}.", region.name),
             });
         }
         for department in geo.departments() {

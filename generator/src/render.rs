@@ -46,25 +46,30 @@ pub fn render(job: &Job, env: &RenderEnv, expected_size: usize) -> Result<Vec<u8
     };
     match job.output {
         Output::Html(template) => {
-            let mut context = Context::from_value(job.meta.value().into_owned())
-                .map_err(|e| failed(e.to_string()))?;
+            let mut value = job.meta.value().into_owned();
+            // An archived page is named by the stretch of time it holds, not by a
+            // number that means nothing to a reader.
+            let period = match (&job.meta, job.offers.first(), job.offers.last()) {
+                (Meta::ListingPage(_, ListingPart::Archived(_)), Some(newest), Some(oldest)) => {
+                    Some(crate::french::period(
+                        Some(oldest.published.date_naive()),
+                        Some(newest.published.date_naive()),
+                    ))
+                }
+                _ => None,
+            };
+            if let (Some(period), Some(title)) = (&period, value.pointer_mut("/page/title")) {
+                *title =
+                    format!("{} – publiées {period}", title.as_str().unwrap_or_default()).into();
+            }
+            let mut context = Context::from_value(value).map_err(|e| failed(e.to_string()))?;
             let cards = job
                 .offers
                 .iter()
                 .map(|p| card(p, env))
                 .collect::<Result<Vec<&str>, _>>()?;
             context.insert("cards", &cards);
-            // An archived page says which stretch of time it holds, not a number
-            // that would shift as pages are added.
-            if let (Meta::ListingPage(_, ListingPart::Archived(_)), Some(newest), Some(oldest)) =
-                (&job.meta, job.offers.first(), job.offers.last())
-            {
-                let period = crate::french::period(
-                    Some(oldest.published.date_naive()),
-                    Some(newest.published.date_naive()),
-                );
-                context.insert("period", &period);
-            }
+            context.insert("period", &period);
             page(template, context, env, expected_size)
         }
         Output::OfferPage => {

@@ -154,22 +154,27 @@ fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
     }
 }
 
-/// The months (`YYYY-MM`) an offer is available in: from its start (or its
-/// publication) to its end (or the day it leaves the listings), so that a
-/// visitor's « disponible à partir de / jusqu'à » matches it by overlap.
+/// The months (`YYYY-MM`) an offer is available in, so that a visitor's
+/// « disponible à partir de / jusqu'en » matches it by overlap: from its start
+/// (or its publication, if later) to its end — or, without an end date, to the
+/// day it leaves the listings.
 fn available_months(prepared: &Prepared) -> Vec<String> {
-    use chrono::Datelike;
     let offer = prepared.offer;
-    let published = prepared.published.date_naive();
-    let first = offer.start.map_or(published, |start| start.max(published));
-    let last = offer
-        .end
-        .map_or(offer.expires.date_naive(), |end| {
-            end.min(offer.expires.date_naive())
-        })
-        .max(first);
+    months(
+        offer
+            .start
+            .map_or(prepared.published.date_naive(), |start| {
+                start.max(prepared.published.date_naive())
+            }),
+        offer.end.unwrap_or(offer.expires.date_naive()),
+    )
+}
+
+/// Every month from `first`'s to `last`'s (at least `first`'s).
+fn months(first: chrono::NaiveDate, last: chrono::NaiveDate) -> Vec<String> {
+    use chrono::Datelike;
     let index = |date: chrono::NaiveDate| date.year() * 12 + date.month0() as i32;
-    (index(first)..=index(last))
+    (index(first)..=index(last).max(index(first)))
         .map(|month| {
             format!(
                 "{:04}-{:02}",
@@ -436,6 +441,37 @@ mod tests {
 
     fn keys(buckets: &[Bucket]) -> Vec<(String, usize)> {
         buckets.iter().map(|b| (b.key(), b.offers.len())).collect()
+    }
+
+    #[test]
+    fn an_offer_is_found_in_every_month_it_is_available() {
+        let mut offer = offers::demo::demo_offers(1, 3, now())
+            .unwrap_or_default()
+            .remove(0);
+        offer.published = Some(now());
+        offer.expires = now() + chrono::Duration::days(60);
+        let date = |text: &str| text.parse::<chrono::NaiveDate>().unwrap_or_default();
+        let months_of = |offer: &offers::Offer| available_months(&Prepared::new(offer, now()));
+        offer.start = None;
+        offer.end = None;
+        assert_eq!(
+            months_of(&offer),
+            ["2026-11", "2026-12", "2027-01"],
+            "published to expiry"
+        );
+        // A season posted ahead: its own dates, beyond the listing's lifetime.
+        offer.start = Some(date("2027-01-01"));
+        offer.end = Some(date("2027-06-30"));
+        assert_eq!(
+            months_of(&offer),
+            [
+                "2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06"
+            ]
+        );
+        // A start already past counts from the publication.
+        offer.start = Some(date("2026-10-01"));
+        offer.end = Some(date("2026-12-02"));
+        assert_eq!(months_of(&offer), ["2026-11", "2026-12"]);
     }
 
     #[test]

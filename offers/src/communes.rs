@@ -201,10 +201,12 @@ impl Geography {
     }
 
     /// Regions as a reader looks for theirs: mainland regions by name, then
-    /// Corsica, then the overseas regions.
+    /// Corsica, then the overseas regions, then the overseas collectivities
+    /// (three-digit codes).
     pub fn regions_in_reading_order(&self) -> Vec<&Region> {
         let rank = |region: &Region| match region.code {
             "94" => 1,
+            code if code.len() == 3 => 3,
             code if code < "10" => 2,
             _ => 0,
         };
@@ -305,6 +307,21 @@ impl Geography {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_read_mainland_then_corsica_then_overseas() {
+        let names: Vec<&str> = geography()
+            .regions_in_reading_order()
+            .iter()
+            .map(|r| r.name)
+            .collect();
+        let at = |name: &str| names.iter().position(|n| *n == name).unwrap();
+        assert_eq!(names[0], "Auvergne-Rhône-Alpes");
+        assert!(at("Île-de-France") < at("Corse"));
+        assert!(at("Corse") < at("Guadeloupe"));
+        assert!(at("Mayotte") < at("Nouvelle-Calédonie"));
+        assert!(at("Île-de-France") < at("Île de Clipperton"));
+    }
 
     #[test]
     fn departments_know_their_neighbours() {

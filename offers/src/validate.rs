@@ -537,12 +537,13 @@ fn place(check: &mut Checker, input: &OfferInput) -> (Option<String>, Option<Str
     match candidates.as_slice() {
         [one] => (Some(one.insee.to_owned()), None),
         [] => {
+            // « Plouguernau (29) »: the name to correct, within its department.
+            let (name, within) = name_and_department(typed).map_or(
+                (typed, (!department.is_empty()).then_some(department)),
+                |(name, department)| (name, Some(department)),
+            );
             let guesses: Vec<String> = geo
-                .nearest(
-                    name_and_department(typed).map_or(typed, |(name, _)| name),
-                    (!department.is_empty()).then_some(department),
-                    3,
-                )
+                .nearest(name, within, 3)
                 .iter()
                 .map(|c| format!("{} ({})", c.name, c.department))
                 .collect();

@@ -66,6 +66,21 @@ describe('commune completion on /publier/', { concurrency: 1 }, () => {
     assert.ok(await page.locator('#commune-suggestions').isHidden());
   });
 
+  test('« St » reads as « Saint », and a typo gets the names it comes closest to', async () => {
+    await input().fill('');
+    await input().pressSequentially('St Pabu', { delay: 20 });
+    await options().first().waitFor();
+    assert.match(await options().first().textContent(), /^Saint-Pabu \(29\)/);
+    assert.ok(await page.locator('.suggestions-guess').isHidden(), 'no guess when the name is found');
+    await input().fill('');
+    await input().pressSequentially('Plouguernau', { delay: 20 });
+    await options().first().waitFor();
+    assert.match(await options().first().textContent(), /^Plouguerneau \(29\)/);
+    assert.ok(await page.locator('.suggestions-guess').isVisible(), '« Vouliez-vous dire » is shown');
+    assert.match(await page.locator('[role="status"]').textContent(), /proches? proposées?/);
+    await input().press('Escape');
+  });
+
   test('axe-core finds no violation with the suggestions open', async () => {
     await input().fill('');
     await input().pressSequentially('saint', { delay: 20 });

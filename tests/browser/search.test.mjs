@@ -172,6 +172,6 @@ describe('search on /recherche/', { concurrency: 1, skip: !SITE_URL && 'SITE_URL
       await page.click('form:has(input[name="action"][value="delete"]) button');
       await page.waitForLoadState('load');
       assert.deepEqual(await searchUntil(`q=${UNIQUE}`, (found) => found.length === 0), []);
-      assert.match(await status().textContent(), /^Aucune annonce( publiée depuis le .*)? ne correspond à cette recherche\.$/);
+      assert.match(await status().textContent(), /^Aucune annonce( publiée depuis le .*)? ne correspond à cette recherche\./);
     });
 });

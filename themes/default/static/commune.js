@@ -47,7 +47,6 @@
   };
   // As many typos as the server forgives (offers/src/communes.rs).
   const tolerance = (length) => (length <= 4 ? 0 : length <= 8 ? 1 : 2);
-  let guessed = false;
   const files = new Map();
   const load = (url) => {
     if (!files.has(url)) {
@@ -56,29 +55,29 @@
     return files.get(url);
   };
 
+  // What a look-up found, and whether it is a guess at a typo.
   async function lookUp(text) {
     const query = fold(text);
-    guessed = false;
     if (/^\d{3,5}$/.test(query)) {
       const entries = await load(`/communes/codes-postaux/${query.slice(0, 3)}.json`);
-      return entries.filter((e) => e[2].startsWith(query));
+      return { entries: entries.filter((e) => e[2].startsWith(query)), guessed: false };
     }
-    if (query.length < 2) return [];
+    if (query.length < 2) return { entries: [], guessed: false };
     const prefixes = await load('/communes/noms/index.json');
     const prefix = prefixes.reduce(
       (best, p) => (query.startsWith(p) && p.length > best.length ? p : best), '');
-    if (!prefix) return [];
+    if (!prefix) return { entries: [], guessed: false };
     const entries = await load(`/communes/noms/${prefix.replace(/ /g, '-')}.json`);
     const found = entries.filter((e) => fold(e[0]).startsWith(query));
-    guessed = found.length === 0;
-    if (!guessed) return found;
+    if (found.length) return { entries: found, guessed: false };
     // Nothing starts so: the names of the file a typo comes closest to.
     const allowed = tolerance(query.length);
-    return entries
+    const guesses = entries
       .map((e) => [distance(query, fold(e[0])), e])
       .filter(([d]) => d <= allowed)
       .sort((a, b) => a[0] - b[0])
       .map(([, e]) => e);
+    return { entries: guesses, guessed: true };
   }
 
   let options = [];
@@ -110,7 +109,7 @@
     status.textContent = `${option.dataset.value} choisie.`;
   }
 
-  function show(entries) {
+  function show({ entries, guessed }) {
     list.replaceChildren();
     options = entries.slice(0, SHOWN).map(([name, department, postcode], i) => {
       const option = document.createElement('li');
@@ -130,14 +129,15 @@
     input.setAttribute('aria-expanded', String(!list.hidden));
     const proposed = options.length === 1 ? '1 commune proposée' : `${options.length} communes proposées`;
     status.textContent = options.length === 0 ? 'Aucune commune trouvée.'
-      : guessed ? `Aucune commune ne s'écrit ainsi. Vouliez-vous dire : ${proposed}.` : `${proposed}.`;
+      : guessed ? `Aucune commune ne s'écrit ainsi ; ${options.length === 1 ? '1 commune proche proposée' : `${options.length} communes proches proposées`}.`
+        : `${proposed}.`;
   }
 
   input.addEventListener('input', async () => {
     const asked = ++latest;
-    const entries = await lookUp(input.value);
+    const found = await lookUp(input.value);
     if (asked === latest) {
-      if (fold(input.value).length < 2) close(); else show(entries);
+      if (fold(input.value).length < 2) close(); else show(found);
     }
   });
   input.addEventListener('keydown', (event) => {

@@ -12,3 +12,15 @@ if (fields.length) {
       // Offline or no API: the forms still work without it.
     });
 }
+
+// Right after confirming, the poster lands on `#publiee`: once, the page says it
+// worked and shows no contact form addressed to themselves. The mark leaves the
+// address at once, so that a link the poster shares opens the usual page.
+if (window.location.hash === '#publiee') {
+  const notice = document.getElementById('publiee');
+  if (notice) {
+    notice.hidden = false;
+    document.querySelectorAll('.contact, .contact-link').forEach((block) => { block.hidden = true; });
+  }
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+}

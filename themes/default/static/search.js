@@ -98,7 +98,9 @@ function monthsFrom(first, count) {
     return date.toISOString().slice(0, 7);
   });
 }
-const thisMonth = new Date().toISOString().slice(0, 7);
+// The visitor's own month (not UTC's, which starts a month early at night on the 1st).
+const today = new Date();
+const thisMonth = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}`;
 for (const name of ['du', 'au']) {
   for (const value of monthsFrom(thisMonth, MONTHS_AHEAD)) {
     form.elements[name].append(new Option(monthName.format(new Date(`${value}-01T00:00:00Z`)), value));
@@ -114,23 +116,30 @@ function monthsOf(params) {
 }
 
 // A region narrows the departments to its own; a department brings its region.
+// Options are taken out of the list rather than hidden (iOS shows hidden ones).
+const departmentGroups = [...form.elements.departement.querySelectorAll('optgroup')];
 function narrowDepartments() {
   const region = form.elements.region.value;
   const select = form.elements.departement;
-  for (const option of select.querySelectorAll('option[data-region]')) {
-    const elsewhere = Boolean(region) && option.dataset.region !== region;
-    option.hidden = elsewhere;
-    option.disabled = elsewhere;
+  const chosen = select.value;
+  const kept = departmentGroups.filter((group) => !region || group.dataset.region === region);
+  select.replaceChildren(select.options[0], ...kept);
+  select.value = kept.some((group) => group.querySelector(`option[value="${chosen}"]`)) ? chosen : '';
+}
+
+// « Jusqu'en » never before « à partir de ».
+function orderMonths() {
+  const from = form.elements.du.value;
+  for (const option of form.elements.au.options) {
+    option.disabled = Boolean(from && option.value && option.value < from);
   }
-  for (const group of select.querySelectorAll('optgroup')) {
-    group.hidden = Boolean(region) && group.dataset.region !== region;
-  }
-  const chosen = select.selectedOptions[0];
-  if (chosen && chosen.disabled) select.value = '';
+  if (from && form.elements.au.value && form.elements.au.value < from) form.elements.au.value = '';
 }
 
 function showActiveFilters(params) {
-  const count = FILTERS.filter((name) => params.has(name)).length;
+  // A department's region comes with it: one filter, not two.
+  const implied = params.has('departement') ? 1 : 0;
+  const count = FILTERS.filter((name) => params.has(name)).length - (params.has('region') ? implied : 0);
   activeCount.textContent = count ? ` (${count})` : '';
   clear.hidden = count === 0;
 }
@@ -150,6 +159,7 @@ function fromUrl() {
     form.elements.region.value = department.dataset.region;
   }
   narrowDepartments();
+  orderMonths();
 }
 
 function toParams() {
@@ -210,7 +220,8 @@ function item(data) {
 }
 
 // Wider searches than one that found nothing, each with what it would find:
-// without the keyword, the whole region, all domains, no filter.
+// without the keyword, the whole region or all of France, all domains, without
+// the other filters, the keyword alone.
 async function suggest(search, params) {
   const without = (...names) => {
     const wider = new URLSearchParams(params);
@@ -218,22 +229,27 @@ async function suggest(search, params) {
     return wider;
   };
   const region = form.elements.region.selectedOptions[0];
+  const regionHolds = region && region.value
+    && departmentGroups.find((group) => group.dataset.region === region.value)?.children.length > 1;
   const candidates = [];
   if (params.has('q')) candidates.push([without('q'), `Sans le mot-clé « ${params.get('q')} »`]);
-  if (params.has('departement')) {
-    const wider = without('departement');
-    if (region && region.value) wider.set('region', region.value);
-    candidates.push([wider, region && region.value ? `Dans toute la région ${region.textContent}` : 'Dans tous les départements']);
-  } else if (params.has('region')) {
-    candidates.push([without('region'), 'Dans toute la France']);
+  if (params.has('departement') && regionHolds) {
+    candidates.push([without('departement'), `Dans toute la région ${region.textContent}`]);
+  }
+  if (params.has('departement') || params.has('region')) {
+    candidates.push([without('departement', 'region'), 'Dans toute la France']);
   }
   if (params.has('domaine')) candidates.push([without('domaine'), 'Dans tous les domaines']);
-  const filtered = FILTERS.some((name) => params.has(name));
-  if (filtered && params.has('q')) candidates.push([without(...FILTERS), `Le mot-clé « ${params.get('q')} » sans aucun filtre`]);
+  const others = ['type', 'engagement', 'distance', 'du', 'au'].filter((name) => params.has(name));
+  if (others.length) candidates.push([without(...others), 'Sans les filtres de type, d\'engagement, de distance ni de dates']);
+  if (params.has('q') && FILTERS.some((name) => params.has(name))) {
+    candidates.push([without(...FILTERS), `Le mot-clé « ${params.get('q')} » sans aucun filtre`]);
+  }
   const found = [];
   for (const [wider, label] of candidates) {
     const response = await pagefind.search(wider.get('q') || null, pagefindOptions(wider));
-    if (search !== current) return;
+    // A newer search, or this one reading older periods: the suggestions are stale.
+    if (search !== current || search.shown > 0 || search.widened) return;
     const count = response.results.filter((r) => !placeholder.has(r.id)).length;
     if (count) found.push([wider, `${label} : ${plural(count, 'annonce', 'annonces')}`]);
   }
@@ -247,10 +263,15 @@ async function suggest(search, params) {
     return li;
   }));
   suggestions.hidden = false;
+  status.textContent += ' D\'autres recherches trouvent des annonces : voyez ci-dessous.';
 }
 
 async function show(search, limit) {
   more.disabled = true;
+  if (search.order.length === 0 && limit === Infinity) {
+    search.widened = true;
+    suggestions.hidden = true;
+  }
   await fill(search, search.shown + PAGE + 1, limit);
   if (search !== current) return;
   const page = search.order.slice(search.shown, search.shown + PAGE);
@@ -324,11 +345,22 @@ form.addEventListener('submit', (event) => {
 });
 form.addEventListener('change', (event) => {
   if (event.target.name === 'region') narrowDepartments();
+  if (event.target.name === 'du') orderMonths();
   if (event.target.name === 'departement' && event.target.value) {
     form.elements.region.value = event.target.selectedOptions[0].dataset.region;
     narrowDepartments();
   }
   if (event.target.name !== 'q') form.requestSubmit();
+});
+// A suggestion runs in place: the periods already read stay, so it finds what
+// its count said.
+suggestions.addEventListener('click', (event) => {
+  const link = event.target.closest('a');
+  if (!link) return;
+  event.preventDefault();
+  history.pushState(null, '', link.getAttribute('href'));
+  fromUrl();
+  run(toParams(), true);
 });
 clear.addEventListener('click', () => {
   for (const name of FILTERS) {
@@ -337,6 +369,7 @@ clear.addEventListener('click', () => {
     else field.value = '';
   }
   narrowDepartments();
+  orderMonths();
   form.requestSubmit();
   form.elements.q.focus();
 });
