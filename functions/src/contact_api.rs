@@ -151,7 +151,7 @@ fn refill(
     let context = generator::forms::contact_context(&summary, &values, errors);
     let html = state
         .site()
-        .render_page("contact.html", context)
+        .render_page("contact.html", &context)
         .map_err(AppError::internal)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }

@@ -111,7 +111,7 @@ impl AppError {
             &[message],
             Some(onwards),
         );
-        match site.render_page("message.html", context) {
+        match site.render_page("message.html", &context) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => self.into_response(),
         }

@@ -138,7 +138,7 @@ fn refill(
     pages::themed(
         state,
         "links.html",
-        context,
+        &context,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
 }

@@ -64,8 +64,7 @@ impl Outgoing {
         subject: String,
         context: &serde_json::Value,
     ) -> Result<Outgoing, generator::BuildError> {
-        let render =
-            |kind: &str| site.render_page(&format!("mail/{template}.{kind}"), context.clone());
+        let render = |kind: &str| site.render_page(&format!("mail/{template}.{kind}"), context);
         Ok(Outgoing {
             to: to.to_owned(),
             reply_to: None,

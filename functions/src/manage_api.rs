@@ -84,7 +84,8 @@ fn render(
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut context = generator::forms::publish_context(&state.site(), values, errors);
+    let form = generator::forms::publish_context(&state.site().config, values, errors);
+    let mut context = serde_json::to_value(form).map_err(AppError::internal)?;
     let lifetime = state.site().config.offer_lifetime_days;
     let mut actions = Vec::new();
     if offer.status == Status::Removed {
@@ -135,7 +136,7 @@ fn render(
     }
     let html = state
         .site()
-        .render_page("manage.html", context)
+        .render_page("manage.html", &context)
         .map_err(AppError::internal)?;
     Ok((status, Html(html)).into_response())
 }
@@ -207,7 +208,7 @@ async fn act(
             );
             let html = state
                 .site()
-                .render_page("message.html", context)
+                .render_page("message.html", &context)
                 .map_err(AppError::internal)?;
             return Ok(Html(html).into_response());
         }

@@ -234,8 +234,9 @@ fn invalid(state: &AppState, submission: &Submission, errors: Vec<FieldError>) -
         )
             .into_response();
     }
-    let context = generator::forms::publish_context(&state.site(), &submission.values(), &errors);
-    match state.site().render_page("publish.html", context) {
+    let context =
+        generator::forms::publish_context(&state.site().config, &submission.values(), &errors);
+    match state.site().render_page("publish.html", &context) {
         Ok(html) => (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response(),
         Err(error) => AppError::internal(error).page(&state.site()),
     }

@@ -11,7 +11,7 @@ use crate::state::AppState;
 pub fn themed(
     state: &AppState,
     template: &str,
-    context: serde_json::Value,
+    context: &impl serde::Serialize,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let html = state
@@ -30,7 +30,7 @@ pub fn message(
     link: Option<(&str, &str)>,
 ) -> Result<Response, AppError> {
     let context = generator::forms::message_context(title, url, paragraphs, link);
-    themed(state, "message.html", context, StatusCode::OK)
+    themed(state, "message.html", &context, StatusCode::OK)
 }
 
 /// What a link in a mail opens: the same URL, whose POST acts.
@@ -53,5 +53,5 @@ pub fn button(state: &AppState, page: &Button) -> Result<Response, AppError> {
         page.label,
         page.link,
     );
-    themed(state, "action.html", context, StatusCode::OK)
+    themed(state, "action.html", &context, StatusCode::OK)
 }

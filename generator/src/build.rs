@@ -13,9 +13,12 @@ use rayon::prelude::*;
 use crate::BuildError;
 use crate::config::SiteConfig;
 use crate::content::{ContentPage, load_pages};
-use crate::jobs::{Job, Known, Prepared, Scope, plan};
+use crate::jobs::{Job, offer_page};
 use crate::manifest::{Entry, Files, MANIFEST_FILE, Manifest, write_atomically};
+use crate::plan::plan;
+use crate::prepared::{Known, Prepared};
 use crate::render::{RenderEnv, SiteView, render};
+use crate::scope::Scope;
 use crate::search;
 use crate::theme::Theme;
 
@@ -27,6 +30,27 @@ pub struct Site {
 }
 
 impl Site {
+    /// Renders one of the theme's page templates with `context` plus what every
+    /// page gets (the site and its assets).
+    pub fn render_page(
+        &self,
+        template: &str,
+        context: &impl serde::Serialize,
+    ) -> Result<String, BuildError> {
+        let mut context = tera::Context::from_serialize(context)?;
+        let config = &self.config;
+        context.insert(
+            "site",
+            &SiteView {
+                name: &config.name,
+                base_url: &config.base_url,
+                language: &config.language,
+            },
+        );
+        context.insert("assets", &self.theme.asset_urls);
+        Ok(self.theme.tera.render(template, &context)?)
+    }
+
     /// Hash of config, content, theme and the running binary: when it changes,
     /// every page is redrawn. Computed at build time, after any change to the config.
     pub(crate) fn fingerprint(&self) -> blake3::Hash {
@@ -250,7 +274,6 @@ impl<'a> Build<'a> {
             now: self.options.now,
             tera: &self.site.theme.tera,
             asset_urls: &self.site.theme.asset_urls,
-            assets: &self.site.theme.assets,
             keep_records: self.keep_records,
         }
     }
@@ -264,7 +287,7 @@ impl<'a> Build<'a> {
             .filter(|o| o.is_public(now, keep))
             .map(|offer| Prepared::new(offer, now))
             .collect();
-        let jobs: Vec<crate::jobs::Job> = prepared.iter().map(crate::jobs::offer_page).collect();
+        let jobs: Vec<Job> = prepared.iter().map(offer_page).collect();
         create_folders(&self.options.out, &jobs, &self.previous)?;
         let env = self.env();
         let outcomes = jobs
@@ -292,7 +315,7 @@ impl<'a> Build<'a> {
         let mut hasher = blake3::Hasher::new();
         hasher.update(self.fingerprint.as_bytes());
         hasher.update(job.path.as_bytes());
-        job.meta.hash_into(&mut hasher);
+        job.hash_into(&mut hasher);
         for offer in &job.offers {
             hasher.update(offer.hash.as_bytes());
         }
@@ -373,20 +396,13 @@ impl<'a> Build<'a> {
         drop(known);
         report.offers = prepared.len();
 
-        let asset_paths: Vec<String> = site
-            .theme
-            .assets
-            .iter()
-            .map(|(path, _)| path.clone())
-            .collect();
         let jobs = timed(&mut report.phases, "plan", || {
             plan(
                 config,
                 self.scope.as_ref(),
-                crate::forms::publish_context(site, &serde_json::Map::new(), &[]),
                 &site.pages,
                 &prepared,
-                &asset_paths,
+                &site.theme.assets,
             )
         });
         if let Some(progress) = self.options.progress {
@@ -577,11 +593,7 @@ fn unreachable_entry(input: &str) -> Entry {
 
 /// Creates, once each and on both cores, the folders of files the last build did
 /// not write: one system call per folder instead of a check per file.
-fn create_folders(
-    out: &Path,
-    jobs: &[crate::jobs::Job],
-    previous: &Files,
-) -> Result<(), BuildError> {
+fn create_folders(out: &Path, jobs: &[Job], previous: &Files) -> Result<(), BuildError> {
     let folders: std::collections::BTreeSet<&str> = jobs
         .iter()
         .filter(|job| !previous.contains_key(job.path.as_str()))

@@ -83,8 +83,13 @@ fn default_report_threshold() -> u64 {
 fn default_min_fill_seconds() -> i64 {
     3
 }
+/// The search index's default most offers in one bucket (`search_bucket_size` in site.toml): a
+/// first query downloads one bucket's metadata, and one change re-indexes one
+/// bucket (measured in docs/performance.md).
+pub const BUCKET_SIZE: usize = 5_000;
+
 fn default_search_bucket_size() -> usize {
-    crate::search::BUCKET_SIZE
+    BUCKET_SIZE
 }
 
 impl SiteConfig {

@@ -1,57 +1,44 @@
 //! Pages drawn both by the build and by the functions: the posting form (empty,
 //! or refilled with the errors of a refused submission) and short messages.
 
-use offers::AuthorKind;
 use offers::validate::FieldError;
-use serde_json::{Map, Value, json};
-use tera::Context;
+use offers::{AuthorKind, Engagement, Kind};
+use serde_json::{Map, Value};
 
-use crate::BuildError;
-use crate::build::Site;
-use crate::jobs::{home_crumb, page_meta};
+use crate::config::SiteConfig;
+use crate::context::{ContactForm, Form, Link, Message, PageMeta, PublishForm, Submitted};
 
-/// Field → message; the first error of a field is the one shown beside it.
-fn errors_by_field(errors: &[FieldError]) -> Map<String, Value> {
-    let mut by_field = Map::new();
-    for error in errors {
-        by_field
-            .entry(error.field)
-            .or_insert_with(|| Value::String(error.message.clone()));
-    }
-    by_field
-}
-
-/// The posting form's context: `values` as typed (field → text), `errors` as found.
-pub fn publish_context(site: &Site, values: &Map<String, Value>, errors: &[FieldError]) -> Value {
-    let mut by_field = Map::new();
-    for error in errors {
-        // The first error of a field is the one shown beside it.
-        by_field
-            .entry(error.field)
-            .or_insert_with(|| Value::String(error.message.clone()));
-    }
-    let domain_options: Vec<Value> = site
-        .config
-        .domains
-        .iter()
-        .map(|d| json!([d.slug, d.label]))
-        .collect();
-    json!({
-        "page": page_meta(
+/// The posting form: `values` as typed (field → text), `errors` as found.
+pub fn publish_context(
+    config: &SiteConfig,
+    values: &Map<String, Value>,
+    errors: &[FieldError],
+) -> PublishForm {
+    PublishForm {
+        page: PageMeta::new(
             "Publier une annonce",
             "Proposez votre aide ou publiez un besoin : gratuit, sans compte, en deux minutes.",
             "/publier/",
-            vec![home_crumb()],
-            !errors.is_empty(),
-        ),
-        "domain_options": domain_options,
-        "kind_options": [["offer", "proposez votre aide"], ["request", "recherchez de l'aide"]],
-        "engagement_options": [["volunteer", "bénévole"], ["paid", "rémunéré"]],
-        "author_kind_options": AuthorKind::ALL.map(|kind| json!([kind, kind.label()])),
-        "values": values,
-        "errors": by_field,
-        "error_list": errors,
-    })
+        )
+        .noindex(!errors.is_empty()),
+        domain_options: config
+            .domains
+            .iter()
+            .map(|d| (d.slug.clone(), d.label.clone()))
+            .collect(),
+        kind_options: [
+            (Kind::Offer.as_str(), "proposez votre aide"),
+            (Kind::Request.as_str(), "recherchez de l'aide"),
+        ],
+        engagement_options: [
+            (Engagement::Volunteer.as_str(), "bénévole"),
+            (Engagement::Paid.as_str(), "rémunéré"),
+        ],
+        author_kind_options: AuthorKind::ALL
+            .map(|kind| (kind.as_str(), kind.label()))
+            .to_vec(),
+        submitted: Submitted::new(values, errors),
+    }
 }
 
 /// A short page: a title, some paragraphs, an optional link onwards.
@@ -60,12 +47,15 @@ pub fn message_context(
     url: &str,
     paragraphs: &[&str],
     link: Option<(&str, &str)>,
-) -> Value {
-    json!({
-        "page": page_meta(title, paragraphs.first().copied().unwrap_or_default(), url, vec![home_crumb()], true),
-        "paragraphs": paragraphs,
-        "link": link.map(|(label, url)| json!({ "label": label, "url": url })),
-    })
+) -> Message {
+    Message {
+        page: PageMeta::new(title, paragraphs.first().copied().unwrap_or_default(), url)
+            .noindex(true),
+        paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+        link: link.map(|(label, url)| Link::new(label, url)),
+        action: None,
+        button: None,
+    }
 }
 
 /// A page with one button that posts to `action`: what a link in a mail opens,
@@ -77,31 +67,16 @@ pub fn action_context(
     action: &str,
     button: &str,
     link: Option<(&str, &str)>,
-) -> Value {
-    let mut context = message_context(title, url, paragraphs, link);
-    if let Some(fields) = context.as_object_mut() {
-        fields.insert("action".into(), json!(action));
-        fields.insert("button".into(), json!(button));
-    }
-    context
-}
-
-impl Site {
-    /// Renders one of the theme's page templates with `context` plus what every
-    /// page gets (the site and its assets).
-    pub fn render_page(&self, template: &str, context: Value) -> Result<String, BuildError> {
-        let mut context = Context::from_value(context)?;
-        context.insert(
-            "site",
-            &json!({ "name": self.config.name, "base_url": self.config.base_url, "language": self.config.language }),
-        );
-        context.insert("assets", &self.theme.asset_urls);
-        Ok(self.theme.tera.render(template, &context)?)
+) -> Message {
+    Message {
+        action: Some(action.to_owned()),
+        button: Some(button.to_owned()),
+        ..message_context(title, url, paragraphs, link)
     }
 }
 
 /// `/publier/merci/`, where a poster lands after sending the form.
-pub fn sent_context() -> Value {
+pub fn sent_context() -> Message {
     message_context(
         "Vérifiez votre messagerie",
         "/publier/merci/",
@@ -115,24 +90,21 @@ pub fn sent_context() -> Value {
 
 /// `/gerer/`: the form that mails a poster fresh private links, refilled with
 /// its errors when the function draws it again.
-pub fn links_context(values: &Map<String, Value>, errors: &[FieldError]) -> Value {
-    json!({
-        "page": page_meta(
+pub fn links_context(values: &Map<String, Value>, errors: &[FieldError]) -> Form {
+    Form {
+        page: PageMeta::new(
             "Recevoir un nouveau lien privé",
             "Votre lien pour gérer une annonce ne fonctionne plus ? Recevez-en un neuf par courriel.",
             "/gerer/",
-            vec![home_crumb()],
-            // A utility page: nothing for search engines.
-            true,
-        ),
-        "values": values,
-        "errors": errors_by_field(errors),
-        "error_list": errors,
-    })
+        )
+        // A utility page: nothing for search engines.
+        .noindex(true),
+        submitted: Submitted::new(values, errors),
+    }
 }
 
 /// `/gerer/merci/`, after asking for fresh private links.
-pub fn links_sent_context() -> Value {
+pub fn links_sent_context() -> Message {
     message_context(
         "Vérifiez votre messagerie",
         "/gerer/merci/",
@@ -145,7 +117,7 @@ pub fn links_sent_context() -> Value {
 }
 
 /// `/contact/merci/`, where a visitor lands after writing to a poster.
-pub fn contact_sent_context() -> Value {
+pub fn contact_sent_context() -> Message {
     message_context(
         "Message envoyé",
         "/contact/merci/",
@@ -158,7 +130,7 @@ pub fn contact_sent_context() -> Value {
 }
 
 /// `/signalement/merci/`, after a report.
-pub fn report_sent_context() -> Value {
+pub fn report_sent_context() -> Message {
     message_context(
         "Signalement reçu",
         "/signalement/merci/",
@@ -170,13 +142,19 @@ pub fn report_sent_context() -> Value {
 }
 
 /// The contact form of one offer, refilled with the errors of a refused message.
-pub fn contact_context(offer: &Value, values: &Map<String, Value>, errors: &[FieldError]) -> Value {
-    let by_field = errors_by_field(errors);
-    json!({
-        "page": page_meta("Votre message n'est pas parti", "Corrigez le formulaire de contact.", "/api/contact", vec![home_crumb()], true),
-        "offer": offer,
-        "values": values,
-        "errors": by_field,
-        "error_list": errors,
-    })
+pub fn contact_context<'a>(
+    offer: &'a Value,
+    values: &Map<String, Value>,
+    errors: &[FieldError],
+) -> ContactForm<'a, Value> {
+    ContactForm {
+        page: PageMeta::new(
+            "Votre message n'est pas parti",
+            "Corrigez le formulaire de contact.",
+            "/api/contact",
+        )
+        .noindex(true),
+        offer,
+        submitted: Submitted::new(values, errors),
+    }
 }

@@ -7,8 +7,9 @@ use offers::{Offer, Status, Ulid};
 
 use crate::build::{Build, Memory};
 use crate::config::SiteConfig;
-use crate::jobs::{Place, Scope};
 use crate::manifest::Manifest;
+use crate::prepared::Place;
+use crate::scope::Scope;
 use crate::{BuildError, BuildOptions, BuildReport, Site, urls};
 
 pub struct LiveSite {

@@ -14,17 +14,13 @@ use serde_json::json;
 
 use crate::BuildError;
 use crate::config::SiteConfig;
-use crate::jobs::Prepared;
 use crate::manifest::{Entry, Files, write_atomically};
+use crate::prepared::Prepared;
 
 /// The folder of the index in the output.
 pub const SEARCH_DIR: &str = "pagefind";
 /// The list of buckets, newest first, that the search page reads.
 pub const BUCKETS_FILE: &str = "pagefind/buckets.json";
-/// The default most offers in one bucket (`search_bucket_size` in site.toml): a
-/// first query downloads one bucket's metadata, and one change re-indexes one
-/// bucket (measured in docs/performance.md).
-pub const BUCKET_SIZE: usize = 5_000;
 /// How much of a description is indexed: the start says what an offer is about.
 const INDEXED_DESCRIPTION_CHARS: usize = 400;
 /// ULID timestamps are 48-bit milliseconds.
