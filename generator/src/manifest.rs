@@ -61,7 +61,17 @@ impl Manifest {
             path: MANIFEST_FILE.into(),
             message: e.to_string(),
         })?;
-        write_atomically(&out.join(MANIFEST_FILE), &bytes)
+        // A temporary file of its own name (two builds of one folder never
+        // write the same temporary file), renamed over the manifest.
+        let target = out.join(MANIFEST_FILE);
+        let mut file = tempfile::Builder::new()
+            .prefix(MANIFEST_FILE)
+            .tempfile_in(out)
+            .map_err(|e| BuildError::io(out, e))?;
+        std::io::Write::write_all(&mut file, &bytes).map_err(|e| BuildError::io(file.path(), e))?;
+        file.persist(&target)
+            .map_err(|e| BuildError::io(&target, e.error))?;
+        Ok(())
     }
 }
 
