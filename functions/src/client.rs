@@ -7,11 +7,14 @@
 //!   address behind the origin secret, or API Gateway's source IP), handed over as
 //!   a [`ClientAddress`] extension.
 
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use ipnet::IpNet;
+
+use crate::state::AppState;
 
 /// The client's address, as established by the Lambda's entry point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +92,30 @@ pub fn client_address(parts: &Parts, trusted: &TrustedProxies) -> Option<IpAddr>
         .flat_map(|value| value.split(','))
         .collect();
     Some(trusted.client_behind(peer, &hops))
+}
+
+/// The client of a request, as an extractor: what its rate limits and reports
+/// count it as.
+pub struct Client(Option<IpAddr>);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        Ok(Client(client_address(parts, &state.trusted_proxies)))
+    }
+}
+
+impl Client {
+    /// What a rate limit counts it as (a keyed digest of it is what is stored).
+    pub fn rate_key(&self) -> String {
+        rate_key(self.0)
+    }
+
+    /// The network a reporter counts as.
+    pub fn network_key(&self) -> String {
+        network_key(self.0)
+    }
 }
 
 /// What a rate limit counts a client as: an IPv4 address, or an IPv6 /64 (one

@@ -1,25 +1,26 @@
 //! `POST /api/contact`: a visitor's message relayed to a poster by mail, From the
 //! platform, Reply-To the visitor; the visitor never sees the poster's address.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use offers::Offer;
 use offers::validate::{FieldError, validate_contact};
-use offers::{Offer, Ulid};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::client::Client;
 use crate::error::AppError;
+use crate::extract::{NamesOffer, OfferForm};
+use crate::forms::sent_too_fast;
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
-use crate::offers_api::{posted_form, sent_too_fast, stored_offer};
+use crate::mails::send;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ContactFields {
+pub(crate) struct ContactFields {
     offer: String,
     name: String,
     email: String,
@@ -28,16 +29,18 @@ struct ContactFields {
     form_token: String,
 }
 
-pub async fn post_contact(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    relay(&state, &parts, &body)
-        .await
-        .unwrap_or_else(|error| error.page(&state.site()))
+impl NamesOffer for ContactFields {
+    fn offer(&self) -> &str {
+        &self.offer
+    }
 }
 
-async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
-    let fields: ContactFields = posted_form(state, &parts.headers, body)?;
-    let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
-    let offer = stored_offer(state, id).await?;
+pub(crate) async fn post_contact(
+    State(state): State<AppState>,
+    client: Client,
+    OfferForm { fields, offer }: OfferForm<ContactFields>,
+) -> Result<Response, AppError> {
+    let state = &state;
     let now = state.now();
     if !offer.is_listed(now) {
         return Err(AppError::Closed);
@@ -59,7 +62,7 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
         _ => return refill(state, &offer, &fields, &errors),
     };
     // Per sender, and per offer: a poster is not flooded from many connections.
-    let client = limits::client(state, parts);
+    let client = client.rate_key();
     for (limit, who) in [
         (&limits::MESSAGES_PER_IP, client.as_str()),
         (&limits::MESSAGES_PER_OFFER, &offer.id.to_string()),
@@ -84,15 +87,16 @@ async fn relay(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response,
     });
     let site = state.site();
     let subject = format!("Message à propos de votre annonce « {} »", offer.title);
-    let relayed = Outgoing::themed(&site, "contact", &offer.email, subject, &context)
-        .map_err(AppError::internal)?;
-    let mail = Outgoing {
-        reply_to: Some(visitor),
-        // A person wrote it: no Auto-Submitted, so that the poster's replies go.
-        automatic: false,
-        ..relayed
-    };
-    state.mailer.send(mail).await.map_err(AppError::internal)?;
+    let relayed =
+        Outgoing::themed(&site, "contact", &offer.email, subject, &context).map(|relayed| {
+            Outgoing {
+                reply_to: Some(visitor),
+                // A person wrote it: no Auto-Submitted, so that the poster's replies go.
+                automatic: false,
+                ..relayed
+            }
+        });
+    send(state, relayed).await?;
     tracing::info!(offer = %offer.id, "contact message relayed");
     send_copy(state, &message.email, &offer).await;
     Ok(sent)
@@ -120,13 +124,8 @@ async fn send_copy(state: &AppState, visitor: &str, offer: &Offer) {
         "moderation_email": state.site().config.moderation_email,
     });
     let subject = format!("Votre message à propos de « {} » est parti", offer.title);
-    let copy = Outgoing::themed(&state.site(), "contact_copy", visitor, subject, &context)
-        .map_err(AppError::internal);
-    let sent = match copy {
-        Ok(copy) => state.mailer.send(copy).await.map_err(AppError::internal),
-        Err(error) => Err(error),
-    };
-    if let Err(error) = sent {
+    let copy = Outgoing::themed(&state.site(), "contact_copy", visitor, subject, &context);
+    if let Err(error) = send(state, copy).await {
         tracing::error!("trace of a message not sent: {error}");
     }
 }

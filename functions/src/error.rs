@@ -1,11 +1,17 @@
 //! One error type for every endpoint, answered in French, as a page of the site's
 //! theme or as JSON, and never with an internal detail.
+//!
+//! `AppError` answers by itself with a bare page; around the endpoints,
+//! `themed_errors` draws that page again with the site's theme.
 
 use axum::Json;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
+use crate::state::AppState;
 use crate::tokens::Purpose;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +37,22 @@ pub enum AppError {
     Unavailable,
     #[error("internal: {0}")]
     Internal(String),
+    /// The same error for a JSON client: `{"errors": [{"field": null, "message": …}]}`.
+    #[error(transparent)]
+    Json(Box<AppError>),
 }
 
 impl AppError {
     pub fn internal(error: impl std::fmt::Display) -> Self {
         AppError::Internal(error.to_string())
+    }
+
+    /// The error answered as JSON.
+    pub fn json(self) -> Self {
+        match self {
+            AppError::Json(_) => self,
+            error => AppError::Json(Box::new(error)),
+        }
     }
 
     fn status_and_message(&self) -> (StatusCode, &str) {
@@ -71,8 +88,27 @@ impl AppError {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Une erreur est survenue de notre côté. Rien n'a été perdu : réessayez dans quelques instants.",
             ),
+            AppError::Json(error) => error.status_and_message(),
         }
     }
+
+    /// Where the error page leads: a dead link to where a fresh one is had.
+    fn onwards(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::BadLink(Purpose::Manage | Purpose::UndoAddress) => {
+                ("Recevoir un lien neuf", "/gerer/")
+            }
+            AppError::BadLink(Purpose::Confirm) => ("Publier une annonce", "/publier/"),
+            _ => ("Retour à l'accueil", "/"),
+        }
+    }
+}
+
+/// What the theme needs to draw an error's page, left on the bare answer.
+#[derive(Debug, Clone)]
+struct ErrorPage {
+    message: String,
+    onwards: (&'static str, &'static str),
 }
 
 impl IntoResponse for AppError {
@@ -81,49 +117,50 @@ impl IntoResponse for AppError {
             tracing::error!("{detail}");
         }
         let (status, message) = self.status_and_message();
+        if let AppError::Json(_) = self {
+            return (
+                status,
+                Json(json!({ "errors": [{ "field": null, "message": message }] })),
+            )
+                .into_response();
+        }
         let html = format!(
             "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>Erreur – Entraide</title></head><body><main><h1>Impossible de continuer</h1><p>{message}</p>\
              <p><a href=\"/\">Retour à l'accueil</a></p></main></body></html>\n"
         );
-        (status, Html(html)).into_response()
-    }
-}
-
-impl AppError {
-    /// The error as a page of the site's theme (falls back to a bare page).
-    pub fn page(self, site: &generator::Site) -> Response {
-        if let AppError::Internal(detail) = &self {
-            tracing::error!("{detail}");
-        }
-        let (status, message) = self.status_and_message();
-        // A dead link leads to where a fresh one is had.
-        let onwards = match self {
-            AppError::BadLink(Purpose::Manage | Purpose::UndoAddress) => {
-                ("Recevoir un lien neuf", "/gerer/")
-            }
-            AppError::BadLink(Purpose::Confirm) => ("Publier une annonce", "/publier/"),
-            _ => ("Retour à l'accueil", "/"),
+        let page = ErrorPage {
+            message: message.to_owned(),
+            onwards: self.onwards(),
         };
-        let context = generator::forms::message_context(
-            "Impossible de continuer",
-            "/api/",
-            &[message],
-            Some(onwards),
-        );
-        match site.render_page("message.html", &context) {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => self.into_response(),
-        }
+        let mut response = (status, Html(html)).into_response();
+        response.extensions_mut().insert(page);
+        response
     }
 }
 
-/// The same errors for JSON clients.
-pub fn json_error(error: AppError) -> Response {
-    let (status, message) = error.status_and_message();
-    (
-        status,
-        Json(json!({ "errors": [{ "field": null, "message": message }] })),
-    )
-        .into_response()
+/// Draws the endpoints' errors as pages of the site's theme; the bare page
+/// stays if the theme fails.
+pub async fn themed_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let Some(ErrorPage { message, onwards }) = response.extensions().get::<ErrorPage>().cloned()
+    else {
+        return response;
+    };
+    let site = state.site();
+    let message = message.as_str();
+    let context = generator::forms::message_context(
+        "Impossible de continuer",
+        "/api/",
+        &[message],
+        Some(onwards),
+    );
+    match site.render_page("message.html", &context) {
+        Ok(html) => (response.status(), Html(html)).into_response(),
+        Err(_) => response,
+    }
 }

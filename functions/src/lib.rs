@@ -5,14 +5,19 @@
 pub mod client;
 mod contact_api;
 pub mod error;
+mod extract;
+mod forms;
 pub mod lambda;
 pub mod limits;
 mod links_api;
 pub mod mailer;
+mod mails;
 mod manage_api;
 mod offers_api;
+mod offers_store;
 mod pages;
 mod report_api;
+mod signed_links;
 pub mod state;
 pub mod sweep;
 pub mod tokens;
@@ -135,7 +140,7 @@ async fn complete_even_if_abandoned(request: Request, next: Next) -> Response {
 pub fn app(state: AppState, out: PathBuf) -> Router {
     let https = state.base_url().starts_with("https://");
     let api = Router::new()
-        .route("/api/form-token", get(offers_api::form_token))
+        .route("/api/form-token", get(forms::form_token))
         .route("/api/offers", post(offers_api::post_offer))
         .route(
             "/api/offers/confirm",
@@ -157,6 +162,10 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
             get(report_api::moderate_page).post(report_api::moderate),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::themed_errors,
+        ))
         .layer(middleware::from_fn(complete_even_if_abandoned))
         .with_state(state);
     site(out)

@@ -1,11 +1,9 @@
 //! Rate limits, counted in the store so that they hold across processes and
 //! Lambda instances. Keys are keyed hashes: no address or IP is stored in clear.
 
-use axum::http::request::Parts;
 use chrono::Duration;
 use offers::validate::FieldError;
 
-use crate::client::{client_address, network_key, rate_key};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -142,16 +140,6 @@ pub async fn count(state: &AppState, limit: &Limit, who: &str) -> Result<(), Fie
             Ok(())
         }
     }
-}
-
-/// The client a request counts as (a keyed digest of it is what is stored).
-pub fn client(state: &AppState, parts: &Parts) -> String {
-    rate_key(client_address(parts, &state.trusted_proxies))
-}
-
-/// The network a reporter counts as (see `client::network_key`).
-pub fn network(state: &AppState, parts: &Parts) -> String {
-    network_key(client_address(parts, &state.trusted_proxies))
 }
 
 /// One mailbox, however its letters are cased: seven case variants of an address

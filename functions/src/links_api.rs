@@ -2,44 +2,43 @@
 //! died, gets a fresh one for each of their offers, mailed to the offers' own
 //! address. The answer is the same whether the address has offers or not.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use offers::Status;
 use offers::validate::{FieldError, validate_email};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::client::Client;
 use crate::error::AppError;
+use crate::extract::Form;
+use crate::forms::sent_too_fast;
 use crate::limits;
 use crate::mailer::Outgoing;
-use crate::offers_api::{manage_link, posted_form, sent_too_fast};
+use crate::mails::send;
 use crate::pages;
+use crate::signed_links::manage_link;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct LinksFields {
+pub(crate) struct LinksFields {
     email: String,
     website: String,
     form_token: String,
 }
 
-pub async fn post_links(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    send_links(&state, &parts, &body)
-        .await
-        .unwrap_or_else(|error| error.page(&state.site()))
-}
-
-async fn send_links(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
-    let fields: LinksFields = posted_form(state, &parts.headers, body)?;
+pub(crate) async fn post_links(
+    State(state): State<AppState>,
+    client: Client,
+    Form(fields): Form<LinksFields>,
+) -> Result<Response, AppError> {
     let sent = Redirect::to("/gerer/merci/").into_response();
     if !fields.website.is_empty() {
         return Ok(sent);
     }
-    let mut errors: Vec<FieldError> = sent_too_fast(state, &fields.form_token)
+    let mut errors: Vec<FieldError> = sent_too_fast(&state, &fields.form_token)
         .into_iter()
         .collect();
     let address = validate_email(&fields.email);
@@ -48,26 +47,22 @@ async fn send_links(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Resp
     }
     let address = match address {
         Ok(address) if errors.is_empty() => address,
-        _ => return refill(state, &fields, &errors),
+        _ => return refill(&state, &fields, &errors),
     };
     for (limit, who) in [
-        (
-            &limits::LINK_REQUESTS_PER_CLIENT,
-            limits::client(state, parts),
-        ),
+        (&limits::LINK_REQUESTS_PER_CLIENT, client.rate_key()),
         (
             &limits::LINK_REQUESTS_PER_ADDRESS,
             limits::quota_key(&address),
         ),
         (&limits::LINK_REQUESTS, "site".to_owned()),
     ] {
-        if let Err(error) = limits::count(state, limit, &who).await {
-            return refill(state, &fields, &[error]);
+        if let Err(error) = limits::count(&state, limit, &who).await {
+            return refill(&state, &fields, &[error]);
         }
     }
     // Answered before the store is read: how long the answer takes says nothing
     // of whether the address has offers.
-    let state = state.clone();
     tokio::spawn(async move {
         if let Err(error) = mail_links(&state, &address).await {
             tracing::error!("private links not sent: {error}");
@@ -120,9 +115,8 @@ async fn mail_links(state: &AppState, address: &str) -> Result<(), AppError> {
         &offers[0].email,
         subject,
         &json!({ "offers": links }),
-    )
-    .map_err(AppError::internal)?;
-    state.mailer.send(mail).await.map_err(AppError::internal)?;
+    );
+    send(state, mail).await?;
     tracing::info!(offers = offers.len(), "private links mailed again");
     Ok(())
 }

@@ -8,9 +8,8 @@ use std::sync::{Arc, Mutex};
 pub use lettre::message::Mailbox;
 use lettre::message::MultiPart;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use url::Url;
 
 /// The local default outbox.
 pub const DEFAULT_MAIL_URL: &str = "file://data/outbox";
@@ -92,48 +91,42 @@ fn bad(url: &str) -> MailError {
     MailError::BadUrl(url.to_owned())
 }
 
-fn smtp(url: &str, rest: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
-    let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (credentials, host_port) = match authority.rsplit_once('@') {
-        Some((credentials, host_port)) => (Some(credentials), host_port),
-        None => (None, authority),
-    };
-    let (host, port) = host_port.rsplit_once(':').ok_or_else(|| bad(url))?;
-    let port: u16 = port.parse().map_err(|_| bad(url))?;
-    let tls_mode = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("tls="))
-        .unwrap_or("starttls");
-    let parameters =
-        || TlsParameters::new(host.to_owned()).map_err(|e| MailError::BadUrl(e.to_string()));
-    let tls = match tls_mode {
-        "none" => Tls::None,
-        "starttls" => Tls::Required(parameters()?),
-        "tls" => Tls::Wrapper(parameters()?),
+/// `smtp://[user:pass@]host:port[?tls=none|starttls|tls]` (STARTTLS unless
+/// told), said in lettre's own words (`smtp://` in clear, `?tls=required` for
+/// STARTTLS, `smtps://` for TLS) for lettre to build the transport, credentials
+/// percent-decoded (SES passwords hold '/' and '+').
+fn smtp(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+    let mut parsed = Url::parse(url).map_err(|_| bad(url))?;
+    // A port always; a password with any user; no path (lettre's EHLO name).
+    let ours = parsed.port().is_some()
+        && (parsed.username().is_empty() || parsed.password().is_some())
+        && parsed.path().is_empty()
+        && parsed.fragment().is_none();
+    if !ours {
+        return Err(bad(url));
+    }
+    let tls = parsed
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, mode)| mode.into_owned());
+    let (scheme, query) = match tls.as_deref().unwrap_or("starttls") {
+        "none" => ("smtp", None),
+        "starttls" => ("smtp", Some("tls=required")),
+        "tls" => ("smtps", None),
         _ => return Err(bad(url)),
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(port)
-        .tls(tls);
-    if let Some(credentials) = credentials {
-        // SES passwords hold '/' and '+': the URL carries them percent-encoded.
-        let decode = |text: &str| {
-            percent_encoding::percent_decode_str(text)
-                .decode_utf8()
-                .map(|text| text.into_owned())
-                .map_err(|_| bad(url))
-        };
-        let (user, password) = credentials.split_once(':').ok_or_else(|| bad(url))?;
-        builder = builder.credentials(Credentials::new(decode(user)?, decode(password)?));
-    }
-    Ok(builder.build())
+    parsed.set_scheme(scheme).map_err(|()| bad(url))?;
+    parsed.set_query(query);
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(parsed.as_str())
+        .map(|builder| builder.build())
+        .map_err(|_| bad(url))
 }
 
 impl Mailer {
     /// A mailer for the transport `url` names, sending from `from`.
     pub fn from_url(url: &str, from: Mailbox) -> Result<Mailer, MailError> {
-        let transport = if let Some(rest) = url.strip_prefix("smtp://") {
-            Transport::Smtp(smtp(url, rest)?)
+        let transport = if url.starts_with("smtp://") {
+            Transport::Smtp(smtp(url)?)
         } else if let Some(dir) = url.strip_prefix("file://").filter(|d| !d.is_empty()) {
             let dir = PathBuf::from(dir);
             // Mails carry addresses and private links: owner-only.
@@ -299,6 +292,17 @@ mod tests {
             Mailer::from_url(ses, from()).is_ok(),
             "percent-encoded password"
         );
+    }
+
+    #[tokio::test]
+    async fn can_read_every_documented_smtp_url_and_nothing_more() {
+        let read = |url: &str| Mailer::from_url(url, from()).is_ok();
+        assert!(read("smtp://relay.example.org:587"), "STARTTLS by default");
+        assert!(read("smtp://relay.example.org:587?tls=starttls"));
+        assert!(read("smtp://user:pass@relay.example.org:465?tls=tls"));
+        assert!(!read("smtp://user@relay.example.org:587"), "no password");
+        assert!(!read("smtp://relay.example.org:587/helo"), "a path");
+        assert!(!read("smtps://relay.example.org:465"), "lettre's own form");
     }
 
     #[tokio::test]

@@ -1,38 +1,45 @@
 //! `GET|POST /api/offers/manage?token=…`: the poster's private page to edit,
-//! renew, close or delete an offer, without an account.
+//! renew, close or delete an offer, without an account; and
+//! `GET|POST /api/offers/undo-address?token=…`, the way back for the address a
+//! change of address left.
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use offers::validate::{FieldError, OfferInput, Rules, expiry, validate, validate_report};
-use offers::{Offer, Status, Ulid};
+use offers::{Offer, Status};
 use serde_json::{Map, Value, json};
 use store::StoreError;
 
 use crate::error::AppError;
+use crate::extract::{Link, LinkForm};
+use crate::forms::{FormFields, input_values};
 use crate::limits;
 use crate::mailer::Outgoing;
-use crate::offers_api::{
-    FormFields, TokenQuery, check_origin, input_values, manage_link, offer_of_token, posted_form,
-    render_mail, stored_offer,
-};
+use crate::mails::{mail_moderators, render_mail, send};
+use crate::offers_store::forget_reports;
 use crate::pages::{self, Button};
-use crate::report_api::{forget_reports, mail_moderators, moderation_link};
+use crate::signed_links::{
+    ToManage, UNDO_DAYS, UndoAddress, manage_link, moderation_link, offer_of_token, undo_link,
+};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
 /// What the page says after an action, from the `fait` query parameter.
 #[derive(serde::Deserialize)]
-pub struct Done {
-    token: String,
+pub(crate) struct Done {
     fait: Option<String>,
 }
 
-pub async fn manage_page(State(state): State<AppState>, Query(query): Query<Done>) -> Response {
+pub(crate) async fn manage_page(
+    State(state): State<AppState>,
+    Query(query): Query<Done>,
+    Link {
+        token,
+        target: ToManage { offer, .. },
+    }: Link<ToManage>,
+) -> Result<Response, AppError> {
     let notice = match query.fait.as_deref() {
         Some("edit") => Some("Vos modifications sont enregistrées et en ligne."),
         Some("renew") => Some("L'annonce est renouvelée."),
@@ -48,31 +55,19 @@ pub async fn manage_page(State(state): State<AppState>, Query(query): Query<Done
         ),
         _ => None,
     };
-    let page = async {
-        let offer = offer_of_token(&state, &query.token, Purpose::Manage).await?;
-        let values = editable_values(&offer);
-        render(
-            &state,
-            &query.token,
-            &offer,
-            &values,
-            &[],
-            notice,
-            StatusCode::OK,
-        )
-    };
-    page.await.unwrap_or_else(|error| error.page(&state.site()))
+    let values = editable_values(&offer);
+    render(&state, &token, &offer, &values, &[], notice, StatusCode::OK)
 }
 
-pub async fn manage_post(
+pub(crate) async fn manage_post(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    act(&state, &query.token, &headers, &body)
-        .await
-        .unwrap_or_else(|error| error.page(&state.site()))
+    LinkForm {
+        token,
+        target: ToManage { offer, .. },
+        fields,
+    }: LinkForm<ToManage, FormFields>,
+) -> Result<Response, AppError> {
+    act(&state, &token, offer, &fields).await
 }
 
 fn render(
@@ -144,11 +139,9 @@ fn render(
 async fn act(
     state: &AppState,
     token: &str,
-    headers: &HeaderMap,
-    body: &[u8],
+    mut offer: Offer,
+    fields: &FormFields,
 ) -> Result<Response, AppError> {
-    let fields: FormFields = posted_form(state, headers, body)?;
-    let mut offer = offer_of_token(state, token, Purpose::Manage).await?;
     let (previous_token_version, previous_email) = (offer.token_version, offer.email.clone());
     let typed = fields.input();
     let conflict = |offer: &Offer, values: &Map<String, Value>| {
@@ -320,26 +313,14 @@ async fn mail_new_link(state: &AppState, offer: &Offer, link: &str) -> Result<()
         &format!("Nouveau lien privé pour votre annonce « {} »", offer.title),
         offer,
         json!({ "link": link }),
-    )
-    .map_err(AppError::internal)?;
-    state.mailer.send(mail).await.map_err(AppError::internal)
+    );
+    send(state, mail).await
 }
-
-/// How long the old address may undo a change of address.
-const UNDO_DAYS: i64 = 30;
 
 /// Tells the address an offer just left, with a link that gives it back (and
 /// kills the links of the new one). A failure is logged: the change stands.
 async fn mail_undo_link(state: &AppState, offer: &Offer, previous_email: &str) {
-    let now = state.now();
-    let token = state.secret.sign(
-        Purpose::UndoAddress,
-        &undo_subject(offer.id, previous_email),
-        offer.token_version,
-        now.timestamp(),
-        (now + Duration::days(UNDO_DAYS)).timestamp(),
-    );
-    let link = format!("{}/api/offers/undo-address?token={token}", state.base_url());
+    let link = undo_link(state, offer, previous_email);
     let mail = render_mail(
         state,
         "address_changed",
@@ -350,108 +331,62 @@ async fn mail_undo_link(state: &AppState, offer: &Offer, previous_email: &str) {
     .map(|mail| Outgoing {
         to: previous_email.to_owned(),
         ..mail
-    })
-    .map_err(AppError::internal);
-    let sent = match mail {
-        Ok(mail) => state.mailer.send(mail).await.map_err(AppError::internal),
-        Err(error) => Err(error),
-    };
-    if let Err(error) = sent {
+    });
+    if let Err(error) = send(state, mail).await {
         tracing::error!(offer = %offer.id, "undo link not sent: {error}");
     }
 }
 
-/// An undo token names the offer and the address to give back.
-fn undo_subject(id: Ulid, email: &str) -> String {
-    format!("{id}:{}", URL_SAFE_NO_PAD.encode(email))
-}
-
-/// The offer an undo link names, with the address it gives back. The link works
-/// for its 30 days whatever changed since (an address changed twice cannot lock
-/// its first owner out), but not to give back the address the offer has.
-async fn undo_of_token(state: &AppState, token: &str) -> Result<(Offer, String), AppError> {
-    let claims = state
-        .secret
-        .verify(token, Purpose::UndoAddress, state.now().timestamp())
-        .map_err(|_| AppError::BadLink(Purpose::UndoAddress))?;
-    let (id, email) = claims
-        .subject
-        .split_once(':')
-        .ok_or(AppError::BadLink(Purpose::UndoAddress))?;
-    let id = Ulid::from_string(id).map_err(|_| AppError::BadLink(Purpose::UndoAddress))?;
-    let email = URL_SAFE_NO_PAD
-        .decode(email)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or(AppError::BadLink(Purpose::UndoAddress))?;
-    let offer = stored_offer(state, id).await?;
-    if claims.version > offer.token_version {
-        return Err(AppError::BadLink(Purpose::UndoAddress));
-    }
-    if limits::mailbox(&offer.email) == limits::mailbox(&email) {
-        return Err(AppError::Refused(
-            "L'annonce a déjà cette adresse : le changement est annulé, il n'y a plus rien à faire. Votre lien privé le plus récent est dans votre messagerie.".into(),
-        ));
-    }
-    Ok((offer, email))
-}
-
 /// `GET /api/offers/undo-address?token=…`: what the link to the old address
 /// opens; changes nothing.
-pub async fn undo_address_page(
+pub(crate) async fn undo_address_page(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-) -> Response {
-    let page = async {
-        let (offer, _) = undo_of_token(&state, &query.token).await?;
-        let about = format!(
-            "L'adresse de l'annonce « {} » a été remplacée. Si vous n'êtes pas à l'origine de ce changement, annulez-le : l'annonce retrouvera votre adresse, les liens envoyés à l'autre ne fonctionneront plus, et un nouveau lien privé vous sera envoyé.",
-            offer.title
-        );
-        pages::button(
-            &state,
-            &Button {
-                title: "Annuler le changement d'adresse",
-                paragraphs: &[&about],
-                action: &format!("/api/offers/undo-address?token={}", query.token),
-                label: "Rendre l'annonce à mon adresse",
-                link: None,
-            },
-        )
-    };
-    page.await.unwrap_or_else(|error| error.page(&state.site()))
+    Link {
+        token,
+        target: UndoAddress { offer, .. },
+    }: Link<UndoAddress>,
+) -> Result<Response, AppError> {
+    let about = format!(
+        "L'adresse de l'annonce « {} » a été remplacée. Si vous n'êtes pas à l'origine de ce changement, annulez-le : l'annonce retrouvera votre adresse, les liens envoyés à l'autre ne fonctionneront plus, et un nouveau lien privé vous sera envoyé.",
+        offer.title
+    );
+    pages::button(
+        &state,
+        &Button {
+            title: "Annuler le changement d'adresse",
+            paragraphs: &[&about],
+            action: &format!("/api/offers/undo-address?token={token}"),
+            label: "Rendre l'annonce à mon adresse",
+            link: None,
+        },
+    )
 }
 
 /// `POST /api/offers/undo-address?token=…`: the offer gets its old address back.
-pub async fn undo_address(
+pub(crate) async fn undo_address(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let undone = async {
-        check_origin(&headers, &state.base_url())?;
-        let (mut offer, email) = undo_of_token(&state, &query.token).await?;
-        offer.email = email;
-        offer.token_version += 1;
-        offer.updated = state.now();
-        let offer = match state.store.update(&offer).await {
-            Ok(offer) => offer,
-            Err(StoreError::VersionConflict { .. }) => {
-                return Err(AppError::Refused(
-                    "L'annonce a été modifiée au même moment : ouvrez de nouveau le lien pour réessayer.".into(),
-                ));
-            }
-            Err(error) => return Err(AppError::internal(error)),
-        };
-        tracing::info!(offer = %offer.id, "address change undone");
-        let link = manage_link(&state, &offer);
-        mail_new_link(&state, &offer, &link).await?;
-        let path = link.strip_prefix(&state.base_url()).unwrap_or(&link);
-        Ok(Redirect::to(&format!("{path}&fait=undo-address")).into_response())
+    Link {
+        target: UndoAddress { mut offer, email },
+        ..
+    }: Link<UndoAddress>,
+) -> Result<Response, AppError> {
+    offer.email = email;
+    offer.token_version += 1;
+    offer.updated = state.now();
+    let offer = match state.store.update(&offer).await {
+        Ok(offer) => offer,
+        Err(StoreError::VersionConflict { .. }) => {
+            return Err(AppError::Refused(
+                "L'annonce a été modifiée au même moment : ouvrez de nouveau le lien pour réessayer.".into(),
+            ));
+        }
+        Err(error) => return Err(AppError::internal(error)),
     };
-    undone
-        .await
-        .unwrap_or_else(|error: AppError| error.page(&state.site()))
+    tracing::info!(offer = %offer.id, "address change undone");
+    let link = manage_link(&state, &offer);
+    mail_new_link(&state, &offer, &link).await?;
+    let path = link.strip_prefix(&state.base_url()).unwrap_or(&link);
+    Ok(Redirect::to(&format!("{path}&fait=undo-address")).into_response())
 }
 
 /// A hidden offer's poster asks the moderators to look again (once a day).

@@ -1,105 +1,24 @@
-//! Posting an offer (`POST /api/offers`), confirming it by mail
-//! (`GET /api/offers/confirm`), and the form's signed timestamp (`GET /api/form-token`).
+//! Posting an offer (`POST /api/offers`) and confirming it by mail
+//! (`GET|POST /api/offers/confirm`).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Duration;
 use offers::validate::{FieldError, OfferInput, Rules, expiry, validate};
 use offers::{Offer, Status, Ulid};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::error::{AppError, json_error};
+use crate::client::Client;
+use crate::error::AppError;
+use crate::extract::{Link, posted_body};
+use crate::forms::{FormFields, checked, has_form_token, input_values, sent_too_fast};
 use crate::limits;
-use crate::mailer::Outgoing;
+use crate::mails::{render_mail, send};
 use crate::pages::{self, Button};
+use crate::signed_links::{ToConfirm, confirm_link, manage_link};
 use crate::state::AppState;
-use crate::tokens::Purpose;
-
-/// How long the confirmation link lives; unconfirmed offers go after that.
-const CONFIRM_HOURS: i64 = 48;
-/// How long a form token stays usable after the page was loaded.
-const FORM_TOKEN_HOURS: i64 = 12;
-/// How long the private management link lives.
-pub(crate) const MANAGE_DAYS: i64 = 365;
-
-/// The posting form as sent by a browser (`application/x-www-form-urlencoded`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct FormFields {
-    kind: String,
-    engagement: String,
-    author_kind: String,
-    author_name: String,
-    domain: String,
-    title: String,
-    description: String,
-    /// Comma-separated.
-    skills: String,
-    commune: String,
-    remote: Option<String>,
-    department: String,
-    start: String,
-    end: String,
-    email: String,
-    consent: Option<String>,
-    website: String,
-    form_token: String,
-    /// On the management page: `edit`, `renew`, `fill` or `delete`.
-    pub(crate) action: String,
-    /// On the management page: the version the form was drawn from.
-    pub(crate) version: u64,
-    /// On the management page of a hidden offer: a word to the moderators.
-    pub(crate) message: String,
-    /// On the management page: `oui` when the deletion is confirmed.
-    pub(crate) confirm: String,
-}
-
-/// A urlencoded form posted from the site itself: the origin checked, the fields read.
-pub(crate) fn posted_form<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, AppError> {
-    check_origin(headers, &state.base_url())?;
-    serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::BadRequest("Le formulaire reçu est illisible."))
-}
-
-impl FormFields {
-    pub(crate) fn input(&self) -> OfferInput {
-        OfferInput {
-            kind: self.kind.clone(),
-            engagement: self.engagement.clone(),
-            author_kind: self.author_kind.clone(),
-            author_name: self.author_name.clone(),
-            domain: self.domain.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            skills: self
-                .skills
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            commune: self.commune.clone(),
-            remote: checked(self.remote.as_deref()),
-            department: self.department.clone(),
-            start: self.start.clone(),
-            end: self.end.clone(),
-            email: self.email.clone(),
-        }
-    }
-}
-
-/// A checkbox: browsers send it only when ticked, with a value (`on` by default).
-fn checked(value: Option<&str>) -> bool {
-    value.is_some_and(|value| !value.is_empty())
-}
 
 /// The same fields as JSON: `skills` is an array, `remote` and `consent` booleans.
 #[derive(Debug, Default, Deserialize)]
@@ -112,8 +31,9 @@ struct JsonFields {
     form_token: String,
 }
 
-/// A submission, whatever its encoding.
-struct Submission {
+/// A submission posted from the site itself, whatever its encoding; a JSON
+/// client is answered in JSON, refusals included.
+pub(crate) struct Submission {
     input: OfferInput,
     consent: bool,
     honeypot: bool,
@@ -121,12 +41,25 @@ struct Submission {
     json: bool,
 }
 
+impl FromRequest<AppState> for Submission {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let json = is_json(request.headers());
+        let answer = move |error: AppError| if json { error.json() } else { error };
+        let body = posted_body(request, state, answer).await?;
+        Submission::parse(json, &body).map_err(|error| answer(error).into_response())
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+}
+
 impl Submission {
-    fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Submission, AppError> {
-        let json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+    fn parse(json: bool, body: &[u8]) -> Result<Submission, AppError> {
         if json {
             let fields: JsonFields = serde_json::from_slice(body).map_err(|_| {
                 AppError::BadRequest("Le corps de la requête n'est pas un JSON valide.")
@@ -158,130 +91,52 @@ impl Submission {
     }
 }
 
-/// Form fields as typed, to refill a form.
-pub(crate) fn input_values(input: &OfferInput) -> Map<String, Value> {
-    let mut values = Map::new();
-    for (key, value) in [
-        ("kind", &input.kind),
-        ("engagement", &input.engagement),
-        ("author_kind", &input.author_kind),
-        ("author_name", &input.author_name),
-        ("domain", &input.domain),
-        ("title", &input.title),
-        ("description", &input.description),
-        ("commune", &input.commune),
-        ("department", &input.department),
-        ("start", &input.start),
-        ("end", &input.end),
-        ("email", &input.email),
-    ] {
-        values.insert(key.to_owned(), Value::String(value.clone()));
-    }
-    values.insert("skills".into(), Value::String(input.skills.join(", ")));
-    values.insert("remote".into(), Value::Bool(input.remote));
-    values
-}
-
-/// The scheme, host and port of a URL: what browsers send as `Origin`.
-fn origin_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(slash) => &url[..after_scheme + slash],
-        None => url,
-    }
-}
-
-/// Refuses cross-site posts: a plain HTML form triggers no CORS preflight.
-pub fn check_origin(headers: &HeaderMap, base_url: &str) -> Result<(), AppError> {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        return if origin.as_bytes() == origin_of(base_url).as_bytes() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        };
-    }
-    match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
-        None | Some(b"same-origin" | b"none") => Ok(()),
-        Some(_) => Err(AppError::Forbidden),
-    }
-}
-
-/// Whether a form carries a valid form token (its page ran our script).
-pub(crate) fn has_form_token(state: &AppState, form_token: &str) -> bool {
-    state
-        .secret
-        .verify(form_token, Purpose::Form, state.now().timestamp())
-        .is_ok()
-}
-
-/// A form token younger than `min_fill_seconds`: a robot's speed. A missing or
-/// invalid token is not an error here (forms work without JavaScript).
-pub(crate) fn sent_too_fast(state: &AppState, form_token: &str) -> Option<FieldError> {
-    let now = state.now().timestamp();
-    let claims = state.secret.verify(form_token, Purpose::Form, now).ok()?;
-    (now - claims.issued < state.min_fill_seconds).then(|| FieldError {
-        field: "form",
-        message: "Le formulaire a été envoyé trop vite. Relisez-le, puis envoyez-le à nouveau."
-            .into(),
-    })
-}
-
-fn invalid(state: &AppState, submission: &Submission, errors: Vec<FieldError>) -> Response {
+fn invalid(
+    state: &AppState,
+    submission: &Submission,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
     if submission.json {
-        return (
+        return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({ "errors": errors })),
         )
-            .into_response();
+            .into_response());
     }
     let context =
         generator::forms::publish_context(&state.site().config, &submission.values(), &errors);
-    match state.site().render_page("publish.html", &context) {
-        Ok(html) => (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response(),
-        Err(error) => AppError::internal(error).page(&state.site()),
-    }
+    let html = state
+        .site()
+        .render_page("publish.html", &context)
+        .map_err(AppError::internal)?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
 
-pub async fn form_token(State(state): State<AppState>) -> Response {
-    let now = state.now().timestamp();
-    let token = state
-        .secret
-        .sign(Purpose::Form, "form", 0, now, now + FORM_TOKEN_HOURS * 3600);
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({ "token": token })),
-    )
-        .into_response()
+pub(crate) async fn post_offer(
+    State(state): State<AppState>,
+    client: Client,
+    submission: Submission,
+) -> Result<Response, AppError> {
+    let json = submission.json;
+    post(&state, &client, submission)
+        .await
+        .map_err(|error| if json { error.json() } else { error })
 }
 
-pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    let headers = &parts.headers;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let fail = |error: AppError| {
-        if json {
-            json_error(error)
-        } else {
-            error.page(&state.site())
-        }
-    };
-    if let Err(error) = check_origin(headers, &state.base_url()) {
-        return fail(error);
-    }
-    let submission = match Submission::parse(headers, &body) {
-        Ok(submission) => submission,
-        Err(error) => return fail(error),
-    };
+async fn post(
+    state: &AppState,
+    client: &Client,
+    submission: Submission,
+) -> Result<Response, AppError> {
     let sent = || Redirect::to("/publier/merci/").into_response();
     if submission.honeypot {
         // A robot filled the hidden field: it sees the usual answer, nothing is kept.
         tracing::info!("honeypot submission dropped");
-        return sent();
+        return Ok(sent());
     }
     let now = state.now();
     let mut errors = Vec::new();
-    errors.extend(sent_too_fast(&state, &submission.form_token));
+    errors.extend(sent_too_fast(state, &submission.form_token));
     let domains = state.site().config.domain_slugs();
     let rules = Rules {
         domains: &domains,
@@ -299,33 +154,30 @@ pub async fn post_offer(State(state): State<AppState>, parts: Parts, body: Bytes
     }
     let draft = match draft {
         Ok(draft) if errors.is_empty() => draft,
-        _ => return invalid(&state, &submission, errors),
+        _ => return invalid(state, &submission, errors),
     };
     // A form without a valid token (no JavaScript, or a robot) has a smaller allowance.
-    let per_ip = if has_form_token(&state, &submission.form_token) {
+    let per_ip = if has_form_token(state, &submission.form_token) {
         &limits::OFFERS_PER_IP
     } else {
         &limits::OFFERS_PER_IP_WITHOUT_TOKEN
     };
-    let (client, mailbox) = (
-        limits::client(&state, &parts),
-        limits::mailbox(&draft.email),
-    );
+    let (client, mailbox) = (client.rate_key(), limits::mailbox(&draft.email));
     for (limit, who) in [(per_ip, &client), (&limits::OFFERS_PER_EMAIL, &mailbox)] {
-        if let Err(error) = limits::count(&state, limit, who).await {
-            return invalid(&state, &submission, vec![error]);
+        if let Err(error) = limits::count(state, limit, who).await {
+            return invalid(state, &submission, vec![error]);
         }
     }
     let offer = draft.into_offer(Ulid::new(), now, state.site().config.offer_lifetime_days);
-    match create_and_mail(&state, &offer).await {
-        Ok(()) if submission.json => (
+    create_and_mail(state, &offer).await?;
+    if submission.json {
+        return Ok((
             StatusCode::ACCEPTED,
             Json(json!({ "id": offer.id, "status": "pending" })),
         )
-            .into_response(),
-        Ok(()) => sent(),
-        Err(error) => fail(error),
+            .into_response());
     }
+    Ok(sent())
 }
 
 /// Stores the pending offer and sends its confirmation link; if the mail cannot
@@ -336,18 +188,9 @@ async fn create_and_mail(state: &AppState, offer: &Offer) -> Result<(), AppError
         .create(offer)
         .await
         .map_err(AppError::internal)?;
-    let now = state.now().timestamp();
-    let token = state.secret.sign(
-        Purpose::Confirm,
-        &offer.id.to_string(),
-        offer.version,
-        now,
-        now + CONFIRM_HOURS * 3600,
-    );
-    let link = format!("{}/api/offers/confirm?token={token}", state.base_url());
     // The mail recalls what was posted: the poster knows which offer it is.
     let recap = json!({
-        "link": link,
+        "link": confirm_link(state, offer),
         "place": offer.place_label(),
         "dates": generator::french::period(offer.start, offer.end),
     });
@@ -357,13 +200,8 @@ async fn create_and_mail(state: &AppState, offer: &Offer) -> Result<(), AppError
         &format!("Confirmez votre annonce « {} »", offer.title),
         offer,
         recap,
-    )
-    .map_err(AppError::internal);
-    let sent = match mail {
-        Ok(mail) => state.mailer.send(mail).await.map_err(AppError::internal),
-        Err(error) => Err(error),
-    };
-    if let Err(error) = sent {
+    );
+    if let Err(error) = send(state, mail).await {
         state
             .store
             .delete(offer.id)
@@ -376,138 +214,60 @@ async fn create_and_mail(state: &AppState, offer: &Offer) -> Result<(), AppError
     Ok(())
 }
 
-/// A mail to the poster from the theme's `mail/<name>.txt` and `.html`.
-pub(crate) fn render_mail(
-    state: &AppState,
-    name: &str,
-    subject: &str,
-    offer: &Offer,
-    extra: Value,
-) -> Result<Outgoing, generator::BuildError> {
-    let mut context =
-        json!({ "offer": { "title": offer.title, "author_name": offer.author_name } });
-    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
-        context.extend(extra);
+/// Where a confirmation link leads once the offer is no longer pending: its
+/// page (a second click is harmless), or nowhere if moderation removed it.
+fn already_confirmed(offer: &Offer) -> Result<Option<Response>, AppError> {
+    match offer.status {
+        Status::Pending => Ok(None),
+        Status::Published | Status::Filled | Status::Expired => Ok(Some(
+            Redirect::to(&format!("/annonces/{}/", offer.id)).into_response(),
+        )),
+        Status::Removed => Err(AppError::NotFound),
     }
-    Outgoing::themed(
-        &state.site(),
-        name,
-        &offer.email,
-        subject.to_owned(),
-        &context,
-    )
-}
-
-/// A stored offer, or the French "no longer exists" answer.
-pub(crate) async fn stored_offer(state: &AppState, id: Ulid) -> Result<Offer, AppError> {
-    state
-        .store
-        .get(id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)
-}
-
-/// The offer a signed link names, checked for purpose and expiry; a management
-/// link must also carry the offer's current token version.
-pub(crate) async fn offer_of_token(
-    state: &AppState,
-    token: &str,
-    purpose: Purpose,
-) -> Result<Offer, AppError> {
-    let claims = state
-        .secret
-        .verify(token, purpose, state.now().timestamp())
-        .map_err(|_| AppError::BadLink(purpose))?;
-    let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink(purpose))?;
-    let offer = stored_offer(state, id).await?;
-    if purpose == Purpose::Manage && claims.version != offer.token_version {
-        return Err(AppError::BadLink(purpose));
-    }
-    Ok(offer)
-}
-
-/// The private management link of an offer.
-pub(crate) fn manage_link(state: &AppState, offer: &Offer) -> String {
-    let now = state.now();
-    let token = state.secret.sign(
-        Purpose::Manage,
-        &offer.id.to_string(),
-        offer.token_version,
-        now.timestamp(),
-        (now + Duration::days(MANAGE_DAYS)).timestamp(),
-    );
-    format!("{}/api/offers/manage?token={token}", state.base_url())
-}
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    pub(crate) token: String,
 }
 
 /// `GET /api/offers/confirm?token=…`: what the link of the confirmation mail
 /// opens. It changes nothing (mail scanners open every link): its button posts.
-pub async fn confirm_page(
+pub(crate) async fn confirm_page(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-) -> Response {
-    let page = async {
-        let offer = offer_of_token(&state, &query.token, Purpose::Confirm).await?;
-        match offer.status {
-            Status::Pending => {
-                let about = format!(
-                    "Votre annonce « {} » est prête. Appuyez sur le bouton pour la mettre en ligne : elle apparaît sur le site dans la minute.",
-                    offer.title
-                );
-                pages::button(
-                    &state,
-                    &Button {
-                        title: "Publier votre annonce",
-                        paragraphs: &[&about],
-                        action: &format!("/api/offers/confirm?token={}", query.token),
-                        label: "Publier mon annonce",
-                        link: None,
-                    },
-                )
-            }
-            // Already done: the page it leads to.
-            Status::Published | Status::Filled | Status::Expired => {
-                Ok(Redirect::to(&format!("/annonces/{}/", offer.id)).into_response())
-            }
-            Status::Removed => Err(AppError::NotFound),
-        }
-    };
-    page.await.unwrap_or_else(|error| error.page(&state.site()))
+    Link {
+        token,
+        target: ToConfirm { offer, .. },
+    }: Link<ToConfirm>,
+) -> Result<Response, AppError> {
+    if let Some(done) = already_confirmed(&offer)? {
+        return Ok(done);
+    }
+    let about = format!(
+        "Votre annonce « {} » est prête. Appuyez sur le bouton pour la mettre en ligne : elle apparaît sur le site dans la minute.",
+        offer.title
+    );
+    pages::button(
+        &state,
+        &Button {
+            title: "Publier votre annonce",
+            paragraphs: &[&about],
+            action: &format!("/api/offers/confirm?token={token}"),
+            label: "Publier mon annonce",
+            link: None,
+        },
+    )
 }
 
 /// `POST /api/offers/confirm?token=…`: publishes the offer.
-pub async fn confirm(
+pub(crate) async fn confirm(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let confirmed = async {
-        check_origin(&headers, &state.base_url())?;
-        confirm_offer(&state, &query.token).await
-    };
-    confirmed
-        .await
-        .unwrap_or_else(|error| error.page(&state.site()))
-}
-
-async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppError> {
+    Link {
+        target: ToConfirm { mut offer, .. },
+        ..
+    }: Link<ToConfirm>,
+) -> Result<Response, AppError> {
+    if let Some(done) = already_confirmed(&offer)? {
+        return Ok(done);
+    }
     let now = state.now();
-    let mut offer = offer_of_token(state, token, Purpose::Confirm).await?;
     let id = offer.id;
     let page = format!("/annonces/{id}/");
-    match offer.status {
-        Status::Pending => {}
-        // A second click on the link is harmless.
-        Status::Published | Status::Filled | Status::Expired => {
-            return Ok(Redirect::to(&page).into_response());
-        }
-        Status::Removed => return Err(AppError::NotFound),
-    }
     offer.status = Status::Published;
     offer.published = Some(now);
     offer.updated = now;
@@ -518,11 +278,11 @@ async fn confirm_offer(state: &AppState, token: &str) -> Result<Response, AppErr
         .await
         .map_err(AppError::internal)?;
     let extra = json!({
-        "link": manage_link(state, &offer),
+        "link": manage_link(&state, &offer),
         "offer_url": format!("{}{page}", state.base_url()),
     });
     let mail = render_mail(
-        state,
+        &state,
         "published",
         &format!("Votre annonce « {} » est en ligne", offer.title),
         &offer,

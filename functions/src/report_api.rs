@@ -3,10 +3,7 @@
 //! `GET|POST /api/moderate` (a moderator's link: the GET shows one button, the
 //! POST hides or restores the offer the token is bound to).
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use offers::validate::validate_report;
@@ -15,23 +12,22 @@ use serde::Deserialize;
 use serde_json::json;
 use store::StoreError;
 
+use crate::client::Client;
 use crate::error::AppError;
+use crate::extract::{Form, Link};
+use crate::forms::{has_form_token, sent_too_fast};
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
-use crate::offers_api::{
-    TokenQuery, check_origin, has_form_token, manage_link, offer_of_token, posted_form,
-    sent_too_fast, stored_offer,
-};
+use crate::mails::{mail_moderators, send};
+use crate::offers_store::{offer_id, reporter_addresses_key, reporters_key, stored_offer};
 use crate::pages::{self, Button};
+use crate::signed_links::{Moderation, manage_link, moderation_link};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
-/// How long a moderator's links stay usable.
-const MODERATE_DAYS: i64 = 30;
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ReportFields {
+pub(crate) struct ReportFields {
     offer: String,
     reason: String,
     message: String,
@@ -50,39 +46,15 @@ fn reason_label(reason: &str) -> Option<&'static str> {
     }
 }
 
-/// The networks that reported an offer (those whose report counts towards
-/// hiding it, or not), and the addresses they gave.
-fn reporters_key(id: Ulid, counts: bool) -> String {
-    if counts {
-        format!("reporters:{id}")
-    } else {
-        format!("reporters-bare:{id}")
-    }
-}
-fn reporter_addresses_key(id: Ulid) -> String {
-    format!("reporter-addresses:{id}")
-}
-
-/// Forgets who reported an offer (it is erased).
-pub(crate) async fn forget_reports(state: &AppState, id: Ulid) -> Result<(), AppError> {
-    for key in [
-        reporters_key(id, true),
-        reporters_key(id, false),
-        reporter_addresses_key(id),
-    ] {
-        state.store.reset(&key).await.map_err(AppError::internal)?;
-    }
-    Ok(())
-}
-
-pub async fn post_report(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
-    report(&state, &parts, &body)
-        .await
-        .unwrap_or_else(|error| error.page(&state.site()))
-}
-
-async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response, AppError> {
-    let fields: ReportFields = posted_form(state, &parts.headers, body)?;
+/// The report's checks run before its offer is read: a robot's report (the
+/// honeypot) is thanked whatever it names, and the client's allowance counts
+/// reports of offers that do not exist.
+pub(crate) async fn post_report(
+    State(state): State<AppState>,
+    client: Client,
+    Form(fields): Form<ReportFields>,
+) -> Result<Response, AppError> {
+    let state = &state;
     let thanks = Redirect::to("/signalement/merci/").into_response();
     if !fields.website.is_empty() {
         tracing::info!("honeypot report dropped");
@@ -91,7 +63,7 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
     if let Some(too_fast) = sent_too_fast(state, &fields.form_token) {
         return Err(AppError::Refused(too_fast.message));
     }
-    let id = Ulid::from_string(fields.offer.trim()).map_err(|_| AppError::NotFound)?;
+    let id = offer_id(&fields.offer)?;
     let reason = reason_label(&fields.reason).ok_or(AppError::BadRequest(
         "Choisissez le motif du signalement dans la liste.",
     ))?;
@@ -114,7 +86,7 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
     } else {
         &limits::REPORTS_PER_CLIENT_WITHOUT_TOKEN
     };
-    if limits::count(state, per_day, &limits::client(state, parts))
+    if limits::count(state, per_day, &client.rate_key())
         .await
         .is_err()
     {
@@ -137,7 +109,7 @@ async fn report(state: &AppState, parts: &Parts, body: &[u8]) -> Result<Response
                 .map_err(AppError::internal)
         }
     };
-    let reporters = mark(reporters_key(id, counts), &limits::network(state, parts)).await?;
+    let reporters = mark(reporters_key(id, counts), &client.network_key()).await?;
     if !reporters.new {
         return Ok(thanks);
     }
@@ -194,42 +166,6 @@ async fn first_report_today(state: &AppState, id: Ulid) -> bool {
     site_wide.is_ok()
 }
 
-/// A moderator's link for `purpose` (hide or restore) on one offer.
-pub(crate) fn moderation_link(state: &AppState, purpose: Purpose, id: Ulid) -> String {
-    let now = state.now();
-    let token = state.secret.sign(
-        purpose,
-        &id.to_string(),
-        0,
-        now.timestamp(),
-        (now + Duration::days(MODERATE_DAYS)).timestamp(),
-    );
-    format!("{}/api/moderate?token={token}", state.base_url())
-}
-
-pub(crate) async fn mail_moderators(
-    state: &AppState,
-    template: &str,
-    subject: String,
-    context: &serde_json::Value,
-    reply_to: Option<Mailbox>,
-) -> Result<(), AppError> {
-    let site = state.site();
-    let mail = Outgoing::themed(
-        &site,
-        template,
-        &site.config.moderation_email,
-        subject,
-        context,
-    )
-    .map_err(AppError::internal)?;
-    state
-        .mailer
-        .send(Outgoing { reply_to, ..mail })
-        .await
-        .map_err(AppError::internal)
-}
-
 /// Hides an offer (`Removed`, dated) or brings it back (`Published`), rebuilds,
 /// and tells its poster; a hidden offer's poster is given a way to ask for a new
 /// review (their private page). Who reported it stays known until the marks
@@ -271,75 +207,52 @@ async fn tell_poster(state: &AppState, offer: &Offer, hidden: bool) {
     } else {
         format!("Votre annonce « {} » est de nouveau en ligne", offer.title)
     };
-    let mail = Outgoing::themed(&state.site(), "moderated", &offer.email, subject, &context)
-        .map_err(AppError::internal);
-    let sent = match mail {
-        Ok(mail) => state.mailer.send(mail).await.map_err(AppError::internal),
-        Err(error) => Err(error),
-    };
-    if let Err(error) = sent {
+    let mail = Outgoing::themed(&state.site(), "moderated", &offer.email, subject, &context);
+    if let Err(error) = send(state, mail).await {
         tracing::error!(offer = %offer.id, "poster not told of moderation: {error}");
     }
 }
 
-/// The decision a moderator's token is bound to, and its offer.
-async fn decision(state: &AppState, token: &str) -> Result<(Purpose, Offer), AppError> {
-    for purpose in [Purpose::Hide, Purpose::Restore] {
-        match offer_of_token(state, token, purpose).await {
-            Err(AppError::BadLink(_)) => {}
-            found => return found.map(|offer| (purpose, offer)),
-        }
-    }
-    Err(AppError::BadLink(Purpose::Hide))
-}
-
 /// `GET /api/moderate?token=…`: what the moderator's link opens; changes nothing.
-pub async fn moderate_page(
+pub(crate) async fn moderate_page(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-) -> Response {
-    let page = async {
-        let (purpose, offer) = decision(&state, &query.token).await?;
-        let (title, label) = if purpose == Purpose::Hide {
-            ("Masquer une annonce", "Masquer l'annonce")
-        } else {
-            ("Rétablir une annonce", "Rétablir l'annonce")
-        };
-        let state_now = if offer.status == Status::Removed {
-            "Elle est actuellement masquée."
-        } else {
-            "Elle est actuellement visible sur le site."
-        };
-        let about = format!("Annonce « {} ». {state_now}", offer.title);
-        let offer_page = format!("/annonces/{}/", offer.id);
-        pages::button(
-            &state,
-            &Button {
-                title,
-                paragraphs: &[&about],
-                action: &format!("/api/moderate?token={}", query.token),
-                label,
-                link: Some(("Voir l'annonce", &offer_page)),
-            },
-        )
+    Link {
+        token,
+        target: Moderation { purpose, offer },
+    }: Link<Moderation>,
+) -> Result<Response, AppError> {
+    let (title, label) = if purpose == Purpose::Hide {
+        ("Masquer une annonce", "Masquer l'annonce")
+    } else {
+        ("Rétablir une annonce", "Rétablir l'annonce")
     };
-    page.await.unwrap_or_else(|error| error.page(&state.site()))
+    let state_now = if offer.status == Status::Removed {
+        "Elle est actuellement masquée."
+    } else {
+        "Elle est actuellement visible sur le site."
+    };
+    let about = format!("Annonce « {} ». {state_now}", offer.title);
+    let offer_page = format!("/annonces/{}/", offer.id);
+    pages::button(
+        &state,
+        &Button {
+            title,
+            paragraphs: &[&about],
+            action: &format!("/api/moderate?token={token}"),
+            label,
+            link: Some(("Voir l'annonce", &offer_page)),
+        },
+    )
 }
 
 /// `POST /api/moderate?token=…`: the moderator's decision.
-pub async fn moderate(
+pub(crate) async fn moderate(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-) -> Response {
-    decide(&state, &query.token, &headers)
-        .await
-        .unwrap_or_else(|error| error.page(&state.site()))
-}
-
-async fn decide(state: &AppState, token: &str, headers: &HeaderMap) -> Result<Response, AppError> {
-    check_origin(headers, &state.base_url())?;
-    let (purpose, offer) = decision(state, token).await?;
+    Link {
+        target: Moderation { purpose, offer },
+        ..
+    }: Link<Moderation>,
+) -> Result<Response, AppError> {
     let id = offer.id;
     let (status, done, already) = if purpose == Purpose::Hide {
         (
@@ -360,7 +273,7 @@ async fn decide(state: &AppState, token: &str, headers: &HeaderMap) -> Result<Re
         _ => offer.status == Status::Removed,
     };
     let said = if applies {
-        set_moderated(state, offer, status).await?;
+        set_moderated(&state, offer, status).await?;
         tracing::info!(offer = %id, "moderation: {}", if status == Status::Removed { "hidden" } else { "restored" });
         done
     } else {
@@ -368,7 +281,7 @@ async fn decide(state: &AppState, token: &str, headers: &HeaderMap) -> Result<Re
     };
     let offer_page = format!("/annonces/{id}/");
     pages::message(
-        state,
+        &state,
         "Modération",
         "/api/moderate",
         &[said],
