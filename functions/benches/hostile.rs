@@ -82,7 +82,7 @@ async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("bench.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap());
     let (mailer, outbox) = Mailer::in_memory(
         "Entraide <ne-pas-repondre@entraide.example>"
             .parse()
@@ -109,16 +109,19 @@ async fn run() {
         .secret
         .sign(Purpose::Manage, &id.to_string(), 0, now, now + 3600);
     let router = app(state.clone(), dir.path().join("public"));
+    time_hostile_requests(&router, hostile_requests(id, &manage, offer.version)).await;
+    robots(&router, &state, &store, &outbox, now).await;
+}
 
+/// The worst request at the body limit for each endpoint.
+fn hostile_requests(id: offers::Ulid, manage: &str, version: u64) -> Vec<Case> {
+    let manage = manage.to_owned();
     let skills = with_huge("skills", "a%2C");
     let manage_skills = filled(
-        &format!(
-            "{GOOD_FIELDS}&action=edit&version={}&skills=",
-            offer.version
-        ),
+        &format!("{GOOD_FIELDS}&action=edit&version={version}&skills="),
         "a%2C",
     );
-    let cases: Vec<Case> = vec![
+    vec![
         (
             "POST /api/offers, 15,500 skills",
             Box::new(move || form("/api/offers", skills.clone())),
@@ -213,7 +216,11 @@ async fn run() {
             "POST /api/offers, 4 times the limit",
             Box::new(|| form("/api/offers", "x".repeat(LIMIT * 4))),
         ),
-    ];
+    ]
+}
+
+/// A table of each request's answer and CPU time (median and slowest of RUNS).
+async fn time_hostile_requests(router: &Router, cases: Vec<Case>) {
     println!("| hostile request | answer | median CPU | slowest CPU |");
     println!("|---|---|---|---|");
     for (name, request) in &cases {
@@ -222,7 +229,7 @@ async fn run() {
         for _ in 0..RUNS {
             let request = request();
             let start = ProcessTime::now();
-            status = answer(&router, request).await;
+            status = answer(router, request).await;
             times.push(start.elapsed());
         }
         times.sort();
@@ -232,9 +239,17 @@ async fn run() {
             ms(times[RUNS - 1])
         );
     }
+}
 
-    // 1,000 robots: a third fill the honeypot, a third send the form at once, a
-    // third post from another site.
+/// 1,000 robots: a third fill the honeypot, a third send the form at once, a
+/// third post from another site. None gets an offer stored or a mail sent.
+async fn robots(
+    router: &Router,
+    state: &AppState,
+    store: &Arc<dyn Store>,
+    outbox: &std::sync::Mutex<Vec<lettre::Message>>,
+    now: i64,
+) {
     let fresh = state.secret.sign(Purpose::Form, "form", 0, now, now + 3600);
     let (cpu, wall) = (ProcessTime::now(), Instant::now());
     let mut statuses = std::collections::BTreeMap::new();
@@ -252,7 +267,7 @@ async fn run() {
                 GOOD_FIELDS.into(),
             ),
         };
-        *statuses.entry(answer(&router, request).await).or_insert(0) += 1;
+        *statuses.entry(answer(router, request).await).or_insert(0) += 1;
     }
     let (cpu, wall) = (cpu.elapsed(), wall.elapsed());
     let stored = store.list(None).await.unwrap().len() - 1;

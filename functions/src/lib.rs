@@ -180,7 +180,7 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
 /// a dot (the build's manifest).
 pub fn site(out: PathBuf) -> Router {
     let not_found = ServeFile::new(out.join("404.html"));
-    let files = ServeDir::new(&out)
+    let files = ServeDir::new(out)
         .append_index_html_on_directories(true)
         .not_found_service(not_found.clone());
     Router::new()

@@ -94,7 +94,7 @@ impl Submission {
 fn invalid(
     state: &AppState,
     submission: &Submission,
-    errors: Vec<FieldError>,
+    errors: &[FieldError],
 ) -> Result<Response, AppError> {
     if submission.json {
         return Ok((
@@ -104,7 +104,7 @@ fn invalid(
             .into_response());
     }
     let context =
-        generator::forms::publish_context(&state.site().config, &submission.values(), &errors);
+        generator::forms::publish_context(&state.site().config, &submission.values(), errors);
     let html = state
         .site()
         .render_page("publish.html", &context)
@@ -154,7 +154,7 @@ async fn post(
     }
     let draft = match draft {
         Ok(draft) if errors.is_empty() => draft,
-        _ => return invalid(state, &submission, errors),
+        _ => return invalid(state, &submission, &errors),
     };
     // A form without a valid token (no JavaScript, or a robot) has a smaller allowance.
     let per_ip = if has_form_token(state, &submission.form_token) {
@@ -165,7 +165,7 @@ async fn post(
     let (client, mailbox) = (client.rate_key(), limits::mailbox(&draft.email));
     for (limit, who) in [(per_ip, &client), (&limits::OFFERS_PER_EMAIL, &mailbox)] {
         if let Err(error) = limits::count(state, limit, who).await {
-            return invalid(state, &submission, vec![error]);
+            return invalid(state, &submission, &[error]);
         }
     }
     let offer = draft.into_offer(Ulid::new(), now, state.site().config.offer_lifetime_days);

@@ -426,7 +426,7 @@ async fn rebuild_ignores_counters_and_ttl_deletions() {
     let moto = Moto::start();
     let target = target(&moto).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("offers.db")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("offers.db")).unwrap();
     let rebuilder = Rebuilder::new(Arc::new(store), site(), dir.path().join("public"), target);
     let fixture: Value =
         serde_json::from_str(include_str!("fixtures/stream-ignored.json")).unwrap();
@@ -452,7 +452,7 @@ async fn rebuild_sweeps_expired_offers_on_schedule() {
     let moto = Moto::start();
     let target = target(&moto).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("offers.db")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("offers.db")).unwrap();
     let mut offers = offers::demo::demo_offers(40, 2, Utc::now()).unwrap();
     let stale = offers
         .iter()

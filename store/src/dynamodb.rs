@@ -72,7 +72,7 @@ fn string(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
 
-fn number(value: impl ToString) -> AttributeValue {
+fn number(value: impl ToString + Copy) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 

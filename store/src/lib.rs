@@ -16,7 +16,7 @@ pub use dynamodb::DynamoStore;
 pub use sqlite::SqliteStore;
 
 #[cfg(feature = "sqlite")]
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -154,7 +154,7 @@ pub fn valid_table_name(name: &str) -> bool {
 
 #[cfg(feature = "sqlite")]
 fn open_sqlite(path: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(SqliteStore::open(PathBuf::from(path))?))
+    Ok(Arc::new(SqliteStore::open(Path::new(path))?))
 }
 
 #[cfg(not(feature = "sqlite"))]

@@ -1,7 +1,7 @@
 //! The embedded store: one SQLite file in WAL mode, synchronous writes, so that an
 //! acknowledged write survives a crash of the process.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -82,7 +82,7 @@ fn record_change(tx: &rusqlite::Transaction, id: Ulid) -> Result<(), StoreError>
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub fn open(path: PathBuf) -> Result<Self, StoreError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         // Created owner-only; SQLite gives its WAL and shared-memory files the
         // database file's mode.
         if let Some(parent) = path
@@ -93,12 +93,12 @@ impl SqliteStore {
                 StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
-        private_files::touch_private(&path)
+        private_files::touch_private(path)
             .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
         // A store created before files were made owner-only is narrowed too; a
         // file this user cannot change is left as it is (and read as it is).
-        let _ = private_files::make_private(&path);
-        let mut connection = Connection::open(&path)?;
+        let _ = private_files::make_private(path);
+        let mut connection = Connection::open(path)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
@@ -363,7 +363,7 @@ mod tests {
     #[tokio::test]
     async fn the_sweep_forgets_expired_counters_and_marks() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("store.db")).unwrap();
+        let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
         let now = Utc::now();
         let (soon, later) = (
             now + chrono::Duration::hours(1),

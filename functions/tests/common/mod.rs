@@ -57,7 +57,7 @@ pub fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("test.db")).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("test.db")).unwrap());
     let (mailer, outbox) = Mailer::in_memory(
         "Entraide <ne-pas-repondre@entraide.example>"
             .parse()
