@@ -17,6 +17,7 @@ bash scripts/install-test-deps.sh
 step "open data checks"
 python3 scripts/check-demo-scenarios.py
 python3 scripts/department-neighbours.py --check
+python3 scripts/commune-coordinates.py --check
 
 step "cfn-lint infra/template.yaml"
 bash infra/lint.sh

@@ -308,6 +308,15 @@ fn open_data_has_public_fields_only() {
         for private in ["email", "version", "created", "status"] {
             assert!(record.get(private).is_none(), "{private} published");
         }
+        // Every offer in a commune has the commune's position, to 3 decimals.
+        let placed = !record["commune"].is_null();
+        for axis in ["latitude", "longitude"] {
+            let degrees = record[axis].as_f64();
+            assert_eq!(degrees.is_some(), placed, "{axis} of {record}");
+            if let Some(degrees) = degrees {
+                assert_eq!((degrees * 1e3).round() / 1e3, degrees, "{axis} of {record}");
+            }
+        }
     }
     let csv = read(dir.path(), "donnees/annonces.csv");
     assert_eq!(
@@ -327,6 +336,8 @@ fn open_data_csv_cells_are_inert_in_spreadsheets() {
     offers[listed].author_name = "@SOMME(A1:A9)".into();
     offers[listed].description = "- une liste\n- en Markdown, comme il se doit".into();
     offers[listed].skills = vec!["+33 en tête".into()];
+    offers[listed].commune = Some("29019".into());
+    offers[listed].remote = false;
     build_into(dir.path(), &offers);
     let csv = read(dir.path(), "donnees/annonces.csv");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -343,6 +354,9 @@ fn open_data_csv_cells_are_inert_in_spreadsheets() {
     );
     assert_eq!(&row[8], "'- une liste\n- en Markdown, comme il se doit");
     assert_eq!(&row[9], "'+33 en tête");
+    // Brest's town hall, 48.3917 -4.4845 in the table: a western longitude is a
+    // number, not a formula.
+    assert_eq!((&row[12], &row[13]), ("48.392", "-4.485"));
     // The JSON keeps the text as written: only spreadsheets need the apostrophe.
     let json = read(dir.path(), "donnees/annonces.json");
     assert!(json.contains("\"title\":\"=HYPERLINK("), "{json}");

@@ -14,6 +14,10 @@ const DEPARTEMENTS_TSV: &str = include_str!("../data/departements.tsv");
 const REGIONS_TSV: &str = include_str!("../data/regions.tsv");
 /// Departments that share a land border (see `data/SOURCE.md`).
 const NEIGHBOURS_TSV: &str = include_str!("../data/department-neighbours.tsv");
+/// Where each commune is (see `data/SOURCE.md`).
+const COORDINATES_TSV: &str = include_str!("../data/commune-coordinates.tsv");
+/// The Earth's mean radius (IUGG), for distances as the crow flies.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
@@ -45,6 +49,62 @@ pub struct Commune {
     pub population: u32,
     /// URL slug, unique across France, e.g. `ploudalmezeau-29`.
     pub slug: String,
+    /// Its town hall or its centre; every commune has one (a test checks).
+    pub position: Option<Position>,
+}
+
+/// A commune's place on the map, in ten-thousandths of a degree (WGS 84, about
+/// 10 m), as the table gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    latitude: i32,
+    longitude: i32,
+    /// Estimated from the communes it merged, or its department's main town.
+    approximate: bool,
+}
+
+impl Position {
+    fn parse(latitude: &str, longitude: &str, origin: &str) -> Option<Position> {
+        let tenths_of_thousandths = |degrees: &str| {
+            let degrees: f64 = degrees.parse().ok()?;
+            Some((degrees * 1e4).round() as i32)
+        };
+        Some(Position {
+            latitude: tenths_of_thousandths(latitude)?,
+            longitude: tenths_of_thousandths(longitude)?,
+            approximate: !matches!(origin, "mairie" | "centre" | "overseas"),
+        })
+    }
+
+    pub fn latitude(self) -> f64 {
+        f64::from(self.latitude) / 1e4
+    }
+
+    pub fn longitude(self) -> f64 {
+        f64::from(self.longitude) / 1e4
+    }
+
+    /// Latitude and longitude rounded to 3 decimals (about 100 m), as the open
+    /// data gives them: rounded from the table's own digits, so that a half
+    /// (`-4.4845`) goes away from zero whatever the binary fractions do.
+    pub fn to_thousandths(self) -> (f64, f64) {
+        let round =
+            |tenths_of_thousandths: i32| (f64::from(tenths_of_thousandths) / 10.0).round() / 1e3;
+        (round(self.latitude), round(self.longitude))
+    }
+
+    pub fn is_approximate(self) -> bool {
+        self.approximate
+    }
+
+    /// Great-circle distance (haversine), in kilometres.
+    pub fn kilometres_to(self, other: Position) -> f64 {
+        let (lat1, lat2) = (self.latitude().to_radians(), other.latitude().to_radians());
+        let half_lat = (lat2 - lat1) / 2.0;
+        let half_lon = (other.longitude() - self.longitude()).to_radians() / 2.0;
+        let h = half_lat.sin().powi(2) + lat1.cos() * lat2.cos() * half_lon.sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * h.sqrt().asin()
+    }
 }
 
 /// Every commune, department and region, with look-up indexes.
@@ -148,6 +208,7 @@ impl Geography {
                     postcodes,
                     population,
                     slug,
+                    position: None,
                 }
             })
             .collect();
@@ -178,6 +239,17 @@ impl Geography {
                 .push(index);
             for postcode in &commune.postcodes {
                 by_postcode.entry(postcode).or_default().push(index);
+            }
+        }
+        for line in COORDINATES_TSV.lines().skip(1) {
+            let mut cols = columns(line);
+            let (Some(insee), Some(latitude), Some(longitude), Some(origin)) =
+                (cols.next(), cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            if let Some(&index) = by_insee.get(insee) {
+                communes[index].position = Position::parse(latitude, longitude, origin);
             }
         }
         // Biggest commune first: "75001" or "Saint-Denis" should offer the likeliest first.
@@ -321,6 +393,66 @@ mod tests {
         assert!(at("Corse") < at("Guadeloupe"));
         assert!(at("Mayotte") < at("Nouvelle-Calédonie"));
         assert!(at("Île-de-France") < at("Île de Clipperton"));
+    }
+
+    /// Boxes (south, west, north, east) of mainland France, Corsica and each
+    /// overseas department or collectivity.
+    fn bounding_box(department: &str) -> (f64, f64, f64, f64) {
+        match department {
+            "2A" | "2B" => (41.3, 8.5, 43.1, 9.6),
+            "971" => (15.8, -61.9, 16.6, -60.9),
+            "972" => (14.3, -61.3, 14.9, -60.8),
+            "973" => (2.1, -54.7, 5.8, -51.6),
+            "974" => (-21.4, 55.2, -20.8, 55.9),
+            "975" => (46.7, -56.5, 47.2, -56.1),
+            "976" => (-13.1, 44.9, -12.6, 45.4),
+            "977" => (17.8, -63.0, 18.0, -62.7),
+            "978" => (18.0, -63.2, 18.2, -62.9),
+            "984" => (-67.0, 39.0, -10.0, 141.0),
+            "986" => (-14.4, -178.3, -13.1, -176.0),
+            "987" => (-28.0, -155.0, -7.8, -134.0),
+            "988" => (-23.0, 163.5, -19.5, 168.2),
+            "989" => (10.2, -109.3, 10.4, -109.1),
+            _ => (41.3, -5.2, 51.1, 9.6),
+        }
+    }
+
+    #[test]
+    fn every_commune_lies_in_its_part_of_france() {
+        for commune in geography().communes() {
+            let position = commune
+                .position
+                .unwrap_or_else(|| panic!("{}", commune.insee));
+            let (south, west, north, east) = bounding_box(commune.department);
+            let (lat, lon) = (position.latitude(), position.longitude());
+            assert!(
+                (south..=north).contains(&lat) && (west..=east).contains(&lon),
+                "{} {} at {lat}, {lon}",
+                commune.insee,
+                commune.name
+            );
+        }
+    }
+
+    #[test]
+    fn distances_are_those_of_the_map() {
+        let geo = geography();
+        let at = |insee: &str| geo.commune(insee).unwrap().position.unwrap();
+        // As the crow flies, against the distances between the cities' usual
+        // centre points (as encyclopaedias give them), computed apart: Brest–Quimper
+        // 52.3 km (the 57 km once quoted for it is no crow-fly figure), Paris–Marseille
+        // 660.5 km, Ajaccio–Bastia 104.2 km, Saint-Denis–Saint-Pierre (La Réunion)
+        // 51.3 km.
+        for (a, b, km) in [
+            ("29019", "29232", 52.3),
+            ("75056", "13055", 660.5),
+            ("2A004", "2B033", 104.2),
+            ("97411", "97416", 51.3),
+        ] {
+            let measured = at(a).kilometres_to(at(b));
+            assert!((measured - km).abs() <= km * 0.02, "{a}–{b}: {measured} km");
+            assert_eq!(measured, at(b).kilometres_to(at(a)));
+        }
     }
 
     #[test]

@@ -103,6 +103,9 @@ struct OpenDataRecord<'a> {
     skills: &'a [String],
     commune: Option<&'a str>,
     commune_name: Option<&'static str>,
+    /// The commune's position, to 3 decimals (about 100 m).
+    latitude: Option<f64>,
+    longitude: Option<f64>,
     department: Option<&'a str>,
     region: Option<&'static str>,
     remote: bool,
@@ -115,8 +118,9 @@ struct OpenDataRecord<'a> {
 
 impl<'a> OpenDataRecord<'a> {
     /// The record's fields in the order of `CSV_COLUMNS`.
-    fn csv_fields(self) -> [String; 20] {
+    fn csv_fields(self) -> [String; 22] {
         let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         [
             self.id,
             self.url,
@@ -130,6 +134,8 @@ impl<'a> OpenDataRecord<'a> {
             self.skills.join("; "),
             text(self.commune),
             text(self.commune_name),
+            number(self.latitude),
+            number(self.longitude),
             text(self.department),
             text(self.region),
             self.remote.to_string(),
@@ -146,6 +152,8 @@ impl<'a> OpenDataRecord<'a> {
         let offer = prepared.offer;
         let geo = geography();
         let department = offer.department_code();
+        let commune = offer.commune.as_deref().and_then(|c| geo.commune(c));
+        let position = commune.and_then(|c| c.position).map(|p| p.to_thousandths());
         OpenDataRecord {
             id: offer.id.to_string(),
             url: format!("{}{}", env.config.base_url, crate::urls::offer(offer.id)),
@@ -158,11 +166,9 @@ impl<'a> OpenDataRecord<'a> {
             description: &offer.description,
             skills: &offer.skills,
             commune: offer.commune.as_deref(),
-            commune_name: offer
-                .commune
-                .as_deref()
-                .and_then(|c| geo.commune(c))
-                .map(|c| c.name),
+            commune_name: commune.map(|c| c.name),
+            latitude: position.map(|(latitude, _)| latitude),
+            longitude: position.map(|(_, longitude)| longitude),
             department,
             region: department.and_then(|d| geo.region_of(d)).map(|r| r.name),
             remote: offer.remote,
@@ -175,7 +181,7 @@ impl<'a> OpenDataRecord<'a> {
     }
 }
 
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "id",
     "url",
     "kind",
@@ -188,6 +194,8 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "skills",
     "commune",
     "commune_name",
+    "latitude",
+    "longitude",
     "department",
     "region",
     "remote",
@@ -215,9 +223,13 @@ const CSV_LINE_BUFFER: usize = 1024;
 
 /// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or
 /// carriage return first) gets a leading apostrophe, which spreadsheets show as
-/// text (OWASP's advice against CSV injection).
+/// text (OWASP's advice against CSV injection). A plain number (a western
+/// longitude) is no formula and stays a number.
 fn spreadsheet_inert(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let plain_number = cell.strip_prefix('-').is_some_and(|digits| {
+        digits.chars().all(|c| c.is_ascii_digit() || c == '.') && digits.parse::<f64>().is_ok()
+    });
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !plain_number {
         format!("'{cell}")
     } else {
         cell
