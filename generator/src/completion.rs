@@ -8,6 +8,16 @@
 //! - `/communes/codes-postaux/NNN.json`: every postcode starting with NNN.
 //!
 //! Entries are `[name, department, postcode, INSEE code]`, the most populous first.
+//!
+//! The distance search reads where communes are from the same kind of files:
+//! - `/communes/positions/index.json`: each department's bounding box
+//!   `[south, west, north, east]`, so that a circle reads only the departments
+//!   it touches;
+//! - `/communes/positions/DD.json`: each commune of department DD as
+//!   `[INSEE code, latitude, longitude]`, to 3 decimals (about 100 m): a 100 km
+//!   circle around Paris reads 15 of them;
+//! - `/communes/positions/DD-noms.json`: its communes as `[INSEE code, slug,
+//!   name]`, read for the commune a search is centred on.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -17,6 +27,7 @@ use serde_json::{Value, json};
 
 pub const NAMES_FOLDER: &str = "communes/noms";
 pub const POSTCODES_FOLDER: &str = "communes/codes-postaux";
+pub const POSITIONS_FOLDER: &str = "communes/positions";
 /// A prefix with more communes than this is split into longer prefixes.
 const LEAF_SIZE: usize = 150;
 /// Suggestions kept for a prefix that is split further.
@@ -37,6 +48,12 @@ pub struct CompletionFile {
 enum Contents {
     Prefixes(Vec<String>),
     Communes(Vec<(&'static Commune, &'static str)>),
+    /// Every department's bounding box.
+    Bounds,
+    /// The communes of one department, with their positions.
+    Positions(Vec<&'static Commune>),
+    /// The communes of one department, with their slugs and names.
+    Names(Vec<&'static Commune>),
 }
 
 impl CompletionFile {
@@ -47,8 +64,48 @@ impl CompletionFile {
                 .iter()
                 .map(|(c, postcode)| json!([c.name, c.department, postcode, c.insee]))
                 .collect(),
+            Contents::Bounds => Value::Object(department_bounds()),
+            Contents::Positions(communes) => communes
+                .iter()
+                .filter_map(|c| {
+                    let (latitude, longitude) = c.position?.to_thousandths();
+                    Some(json!([c.insee, latitude, longitude]))
+                })
+                .collect(),
+            Contents::Names(communes) => communes
+                .iter()
+                .map(|c| json!([c.insee, c.slug, c.name]))
+                .collect(),
         }
     }
+}
+
+/// `{"29": [south, west, north, east], …}` over the positions of each
+/// department's communes.
+fn department_bounds() -> serde_json::Map<String, Value> {
+    let mut bounds: BTreeMap<&str, [f64; 4]> = BTreeMap::new();
+    for commune in geography().communes() {
+        let Some(at) = commune.position else { continue };
+        let (lat, lon) = (at.latitude(), at.longitude());
+        let b = bounds
+            .entry(commune.department)
+            .or_insert([lat, lon, lat, lon]);
+        *b = [b[0].min(lat), b[1].min(lon), b[2].max(lat), b[3].max(lon)];
+    }
+    bounds
+        .into_iter()
+        .map(|(department, b)| (department.to_owned(), json!(b)))
+        .collect()
+}
+
+/// The positions file of a department (`2A` → `2a.json`), and its names file
+/// (`2a-noms.json`).
+fn positions_path(department: &str, names: bool) -> String {
+    let suffix = if names { "-noms" } else { "" };
+    format!(
+        "{POSITIONS_FOLDER}/{}{suffix}.json",
+        department.to_lowercase()
+    )
 }
 
 fn first_postcode(commune: &'static Commune) -> &'static str {
@@ -144,6 +201,28 @@ fn build() -> Vec<CompletionFile> {
                 contents: Contents::Communes(entries),
             }),
     );
+
+    files.push(CompletionFile {
+        path: format!("{POSITIONS_FOLDER}/index.json"),
+        contents: Contents::Bounds,
+    });
+    let mut by_department: BTreeMap<&str, Vec<&'static Commune>> = BTreeMap::new();
+    for commune in geo.communes() {
+        by_department
+            .entry(commune.department)
+            .or_default()
+            .push(commune);
+    }
+    for (department, communes) in by_department {
+        files.push(CompletionFile {
+            path: positions_path(department, true),
+            contents: Contents::Names(communes.clone()),
+        });
+        files.push(CompletionFile {
+            path: positions_path(department, false),
+            contents: Contents::Positions(communes),
+        });
+    }
     files
 }
 
@@ -187,10 +266,51 @@ mod tests {
     }
 
     #[test]
+    fn can_find_where_a_commune_is_and_which_departments_a_circle_touches() {
+        let find = |path: &str| {
+            file(path)
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c[0] == "29019")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            find("communes/positions/29.json"),
+            json!(["29019", 48.392, -4.485])
+        );
+        assert_eq!(
+            find("communes/positions/29-noms.json"),
+            json!(["29019", "brest-29", "Brest"])
+        );
+        let bounds = file("communes/positions/index.json");
+        let [south, west, north, east] = [0, 1, 2, 3].map(|i| bounds["29"][i].as_f64().unwrap());
+        assert!(
+            south < 48.0 && north > 48.7 && west < -4.7 && east > -3.5,
+            "{bounds}"
+        );
+        assert!(file("communes/positions/2a.json").as_array().unwrap().len() > 100);
+        let every = files()
+            .iter()
+            .filter(|f| f.path.starts_with(POSITIONS_FOLDER))
+            .map(|f| f.json().as_array().map_or(0, Vec::len))
+            .sum::<usize>();
+        assert_eq!(
+            every,
+            2 * geography().communes().len(),
+            "positions and names"
+        );
+    }
+
+    #[test]
     fn can_keep_every_file_small() {
         for file in files() {
             let bytes = serde_json::to_vec(&file.json()).unwrap().len();
-            let limit = if file.path.ends_with("index.json") {
+            // A department's positions: 890 communes in the Pas-de-Calais.
+            let limit = if file.path.starts_with(POSITIONS_FOLDER) {
+                60_000
+            } else if file.path.ends_with("index.json") {
                 40_000
             } else {
                 16_000

@@ -126,6 +126,9 @@ pub struct ListingBody<'a> {
     pub links: &'a [LinkGroup],
     /// What it says with nothing listed.
     pub empty: &'a str,
+    /// The distance search around the place (front page of a commune's or a
+    /// department's listing).
+    pub near: Option<&'a Link>,
     pub pagination: Pagination,
 }
 
@@ -154,6 +157,7 @@ pub struct Home {
     pub domains: Vec<DomainCard>,
     /// Offers listed in all.
     pub count: String,
+    pub map: DepartmentMap,
 }
 
 /// A page of links in groups: the domains, the regions, the departments.
@@ -162,6 +166,33 @@ pub struct Index {
     pub page: PageMeta,
     pub heading: String,
     pub groups: Vec<LinkGroup>,
+    /// The map of the departments (`/departements/`).
+    pub map: Option<DepartmentMap>,
+}
+
+/// The figures of the map of France (`france_map.html`, drawn by
+/// `scripts/department-map.py`): each department's link, accessible name and
+/// shade, the legend of the shades, and the same figures as a table.
+#[derive(Serialize)]
+pub struct DepartmentMap {
+    pub departments: std::collections::BTreeMap<&'static str, MapDepartment>,
+    pub legend: Vec<MapShade>,
+    pub table: Vec<Link>,
+}
+
+#[derive(Serialize)]
+pub struct MapDepartment {
+    pub url: String,
+    /// « Finistère : 312 annonces ».
+    pub label: String,
+    pub shade: usize,
+}
+
+/// One shade of the map and what it stands for (« de 10 à 49 annonces »).
+#[derive(Serialize)]
+pub struct MapShade {
+    pub shade: usize,
+    pub label: String,
 }
 
 /// A page of the site's content folder (Markdown drawn to HTML).
@@ -197,6 +228,9 @@ pub struct Search {
     pub departments: Vec<RegionChoices>,
     pub kinds: Vec<Choice>,
     pub engagements: Vec<Choice>,
+    /// « Dans un rayon de »: kilometres, and the one chosen at first.
+    pub radii: Vec<u32>,
+    pub default_radius: u32,
 }
 
 /// What a form shows of a submission: the values as typed (field → text) and,

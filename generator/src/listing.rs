@@ -70,6 +70,8 @@ pub struct Listing {
     pub links: Vec<LinkGroup>,
     /// What the page says when nothing is listed (« Aucune annonce en cours à … »).
     pub empty: String,
+    /// The distance search around the place, on the front page.
+    pub near: Option<Link>,
 }
 
 /// What a listing's pages share: built and hashed once per listing.
@@ -83,6 +85,7 @@ pub struct ListingInfo {
     pub(crate) feed: Option<String>,
     links: Vec<LinkGroup>,
     empty: String,
+    near: Option<Link>,
     /// No offer listed: the page is kept for the links that lead to it, out of
     /// search engines.
     nothing_listed: bool,
@@ -115,6 +118,7 @@ impl ListingInfo {
             &count,
             &listing.links,
             &listing.empty,
+            &listing.near,
             layout.archived,
         ));
         ListingInfo {
@@ -127,6 +131,7 @@ impl ListingInfo {
             feed: listing.feed,
             links: listing.links,
             empty: listing.empty,
+            near: listing.near,
             nothing_listed: offers == 0,
             archived: layout.archived,
             front_hash,
@@ -160,12 +165,13 @@ impl ListingInfo {
     ) -> ListingPage<'a> {
         // The count and the links are on the front page only: an archived page
         // must not change with every offer published.
-        let (title, description, count, links) = match (part, &period) {
+        let (title, description, count, links, near) = match (part, &period) {
             (ListingPart::Front, _) => (
                 self.title.clone(),
                 self.description.clone(),
                 Some(self.count.as_str()),
                 self.links.as_slice(),
+                self.near.as_ref(),
             ),
             (ListingPart::Archived(_), period) => (
                 match period {
@@ -175,6 +181,7 @@ impl ListingInfo {
                 format!("{}, annonces plus anciennes. {}", self.title, self.intro),
                 None,
                 &[][..],
+                None,
             ),
         };
         ListingPage {
@@ -192,6 +199,7 @@ impl ListingInfo {
                 feed: self.feed.as_deref(),
                 links,
                 empty: &self.empty,
+                near,
                 pagination: pagination(&self.url, part, self.archived),
             },
             cards,

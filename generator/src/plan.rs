@@ -181,6 +181,7 @@ impl<'a> Planner<'a> {
             page: PageMeta::new(&config.name, &config.description, "/").breadcrumbs(Vec::new()),
             domains,
             count: french::count(groups.listed.len(), "annonce", "annonces"),
+            map: places::department_map(groups),
         };
         let latest = groups.listed.iter().take(HOME_LATEST).copied().collect();
         self.html("/", "home.html", Page::Home(home), latest);
@@ -357,6 +358,7 @@ pub fn plan<'a>(
             feed: Some("/annonces/atom.xml".into()),
             links: Vec::new(),
             empty: "Aucune annonce en cours pour le moment.".into(),
+            near: None,
         });
         planner.domains(&groups);
         planner.domain_departments(&groups);
@@ -454,5 +456,7 @@ fn search_context(config: &SiteConfig) -> Search {
         departments,
         kinds,
         engagements,
+        radii: urls::SEARCH_RADII.to_vec(),
+        default_radius: urls::DEFAULT_RADIUS,
     }
 }

@@ -116,6 +116,11 @@ fn record(prepared: &Prepared, config: &SiteConfig) -> Record {
     if let Some(department) = department {
         filters.insert("departement".into(), vec![department.code.to_owned()]);
     }
+    // The distance search asks for the communes within its radius; this filter is
+    // read only by such a search (Pagefind loads the filters a query names).
+    if let Some(commune) = commune {
+        filters.insert("commune".into(), vec![commune.insee.to_owned()]);
+    }
     if let Some(region) = region {
         filters.insert("region".into(), vec![region.code.to_owned()]);
     }

@@ -21,6 +21,14 @@ pub fn region(region: &Region) -> String {
 pub fn commune(commune: &Commune) -> String {
     format!("/villes/{}/", commune.slug)
 }
+/// The radii the distance search offers, in kilometres, and the one it starts with.
+pub const SEARCH_RADII: [u32; 5] = [5, 10, 20, 50, 100];
+pub const DEFAULT_RADIUS: u32 = 20;
+/// The distance search around a commune: `/recherche/?pres=ploudalmezeau-29&rayon=20`
+/// (`&` escaped by the templates).
+pub fn near(commune: &Commune) -> String {
+    format!("/recherche/?pres={}&rayon={DEFAULT_RADIUS}", commune.slug)
+}
 /// Archived page `n` of a listing whose front page is `base`: `/annonces/page/2/`
 /// (page 1 holds the oldest offers).
 pub fn page(base: &str, n: usize) -> String {

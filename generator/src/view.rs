@@ -44,6 +44,8 @@ pub struct OfferView {
     /// Commune name, "À distance", or "À distance (Finistère)".
     pub place: String,
     pub commune: Option<Link>,
+    /// The distance search around its commune.
+    pub near: Option<Link>,
     pub postcode: Option<&'static str>,
     pub department: Option<Link>,
     pub region: Option<Link>,
@@ -207,6 +209,13 @@ impl OfferView {
                 url: urls::domain(&offer.domain),
             },
             place,
+            near: commune.map(|c| Link {
+                label: format!(
+                    "Les autres annonces à moins de {} km",
+                    crate::urls::DEFAULT_RADIUS
+                ),
+                url: crate::urls::near(c),
+            }),
             commune: commune.map(|c| Link {
                 label: c.name.to_owned(),
                 url: urls::commune(c),

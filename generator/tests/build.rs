@@ -294,6 +294,65 @@ fn a_change_rewrites_only_what_shows_it_and_removes_stale_files() {
 }
 
 #[test]
+fn the_map_links_every_department_with_its_count_and_a_shade_the_legend_explains() {
+    let dir = tempfile::tempdir().unwrap();
+    let offers = fixture_offers();
+    build_into(dir.path(), &offers);
+    let geo = offers::communes::geography();
+    let listed_in = |code: &str| {
+        offers
+            .iter()
+            .filter(|o| o.is_listed(now()) && o.department_code() == Some(code))
+            .count()
+    };
+    for page in ["index.html", "departements/index.html"] {
+        let html = read(dir.path(), page);
+        let map =
+            &html[html.find("<svg class=\"france-map\"").unwrap()..html.find("</svg>").unwrap()];
+        // Every department of a region (the overseas collectivities, each a
+        // region of its own with a three-digit code, are not drawn).
+        let linked = map.matches("<a href=\"/departements/").count();
+        let drawn = geo
+            .departments()
+            .iter()
+            .filter(|d| d.region.len() == 2)
+            .count();
+        assert_eq!(linked, drawn, "{page}");
+        let finistere = listed_in("29");
+        let name = if finistere == 1 {
+            "annonce"
+        } else {
+            "annonces"
+        };
+        assert!(
+            map.contains(&format!("aria-label=\"Finistère : {finistere} {name}\"")),
+            "{page}: {map:.600}"
+        );
+        // Each shade drawn is one of the legend's.
+        let legend = &html[html.find("map-legend").unwrap()..];
+        for shade in 0..5 {
+            if map.contains(&format!("class=\"shade-{shade}\"")) {
+                assert!(
+                    legend.contains(&format!("swatch shade-{shade}")),
+                    "{page}: shade {shade}"
+                );
+            }
+        }
+        assert!(
+            !map.contains("shade-\""),
+            "{page}: a department without its shade"
+        );
+    }
+    // The same figures as a table.
+    let index = read(dir.path(), "departements/index.html");
+    let table = &index[index.find("<table class=\"figures\">").unwrap()..];
+    assert_eq!(
+        table.matches("<th scope=\"row\">").count(),
+        geo.departments().len()
+    );
+}
+
+#[test]
 fn open_data_has_public_fields_only() {
     let dir = tempfile::tempdir().unwrap();
     let offers = fixture_offers();

@@ -7,7 +7,9 @@ use offers::communes::{Department, Region, geography};
 
 use super::{Groups, Planner, count};
 use crate::config::SiteConfig;
-use crate::context::{Index, Link, LinkGroup, Page, PageMeta};
+use crate::context::{
+    DepartmentMap, Index, Link, LinkGroup, MapDepartment, MapShade, Page, PageMeta,
+};
 use crate::listing::Listing;
 use crate::prepared::Prepared;
 use crate::urls;
@@ -26,12 +28,105 @@ fn members<'g, 'a, K: Ord>(
 }
 
 /// A page of links in one group, under the home page.
-fn index(title: &str, description: &str, url: &str, groups: Vec<LinkGroup>) -> Page {
-    Page::Index(Index {
+fn index(title: &str, description: &str, url: &str, groups: Vec<LinkGroup>) -> Index {
+    Index {
         page: PageMeta::new(title, description, url),
         heading: title.to_owned(),
         groups,
-    })
+        map: None,
+    }
+}
+
+/// The map's figures: each department's listed offers, shaded in up to five
+/// steps whose bounds follow the figures (quartiles of the departments that have
+/// offers, rounded to 1, 2 or 5 times a power of ten), so that a small site and a
+/// large one both show where help is.
+pub(crate) fn department_map(groups: &Groups) -> DepartmentMap {
+    let geo = geography();
+    let counted: Vec<(&Department, usize)> = geo
+        .departments()
+        .iter()
+        .map(|d| (d, groups.by_department.get(d.code).map_or(0, Vec::len)))
+        .collect();
+    let mut positive: Vec<usize> = counted.iter().map(|(_, n)| *n).filter(|n| *n > 0).collect();
+    positive.sort_unstable();
+    let mut bounds: Vec<usize> = [1, 2, 3]
+        .iter()
+        .filter_map(|quarter| positive.get(positive.len() * quarter / 4).copied())
+        .map(round_up_nicely)
+        .collect();
+    bounds.dedup();
+    // A department's shade: 0 without offers, then the first bound it does not pass.
+    let shade = |n: usize| match n {
+        0 => 0,
+        n => 1 + bounds.iter().take_while(|bound| n > **bound).count(),
+    };
+    let departments = counted
+        .iter()
+        .map(|(d, n)| {
+            let label = format!(
+                "{} : {}",
+                d.name,
+                crate::french::count(*n, "annonce", "annonces")
+            );
+            let (url, shade) = (urls::department(d), shade(*n));
+            (d.code, MapDepartment { url, label, shade })
+        })
+        .collect();
+    let mut legend = vec![MapShade {
+        shade: 0,
+        label: "aucune annonce".into(),
+    }];
+    let mut low = 1;
+    for (index, bound) in bounds.iter().enumerate() {
+        let label = match (low, *bound) {
+            (low, high) if low == high => crate::french::count(high, "annonce", "annonces"),
+            (low, high) => format!("de {low} à {high} annonces"),
+        };
+        legend.push(MapShade {
+            shade: index + 1,
+            label,
+        });
+        low = bound + 1;
+    }
+    if positive.last().is_some_and(|most| *most >= low) {
+        legend.push(MapShade {
+            shade: bounds.len() + 1,
+            label: if bounds.is_empty() {
+                "des annonces".into()
+            } else {
+                format!("{low} annonces ou plus")
+            },
+        });
+    }
+    let table = counted
+        .iter()
+        .map(|(d, n)| {
+            Link::counted(
+                department_label(d),
+                urls::department(d),
+                crate::french::count(*n, "annonce", "annonces"),
+            )
+        })
+        .collect();
+    DepartmentMap {
+        departments,
+        legend,
+        table,
+    }
+}
+
+/// The smallest of 1, 2, 5, 10, 20, 50… that is at least `n`.
+fn round_up_nicely(n: usize) -> usize {
+    let mut power = 1;
+    loop {
+        for step in [1, 2, 5] {
+            if step * power >= n {
+                return step * power;
+            }
+        }
+        power *= 10;
+    }
 }
 
 impl<'a> Planner<'a> {
@@ -55,7 +150,7 @@ impl<'a> Planner<'a> {
             "/domaines/",
             vec![LinkGroup::new("", domains)],
         );
-        self.html("/domaines/", "index.html", page, Vec::new());
+        self.html("/domaines/", "index.html", Page::Index(page), Vec::new());
         let geo = geography();
         for domain in &config.domains {
             let offers = members(&groups.by_domain, &domain.slug.as_str());
@@ -83,6 +178,7 @@ impl<'a> Planner<'a> {
                         "Aucune annonce en cours dans le domaine « {} ».",
                         domain.label
                     ),
+                    near: None,
                 }
             });
         }
@@ -151,6 +247,7 @@ impl<'a> Planner<'a> {
                             domain.label,
                             department_label(department)
                         ),
+                        near: None,
                     }
                 });
             }
@@ -190,13 +287,21 @@ impl<'a> Planner<'a> {
             .map(department_link)
             .collect();
         by_region.push(LinkGroup::new("Collectivités d'outre-mer", outside));
-        let page = index(
-            "Les départements",
-            "Les annonces d'entraide de chaque département, région par région.",
+        let page = Index {
+            map: Some(department_map(groups)),
+            ..index(
+                "Les départements",
+                "Les annonces d'entraide de chaque département, région par région.",
+                "/departements/",
+                by_region,
+            )
+        };
+        self.html(
             "/departements/",
-            by_region,
+            "index.html",
+            Page::Index(page),
+            Vec::new(),
         );
-        self.html("/departements/", "index.html", page, Vec::new());
         let regions = geo
             .regions_in_reading_order()
             .into_iter()
@@ -208,7 +313,7 @@ impl<'a> Planner<'a> {
             "/regions/",
             vec![LinkGroup::new("", regions)],
         );
-        self.html("/regions/", "index.html", page, Vec::new());
+        self.html("/regions/", "index.html", Page::Index(page), Vec::new());
 
         for region in geo.regions() {
             let offers = members(&groups.by_region, &region.code);
@@ -219,6 +324,7 @@ impl<'a> Planner<'a> {
                 feed: None,
                 links: vec![LinkGroup::new("Par département", departments_of(region))],
                 empty: format!("Aucune annonce en cours dans la région {}.", region.name),
+                near: None,
             });
         }
         for department in geo.departments() {
@@ -268,10 +374,23 @@ impl<'a> Planner<'a> {
                     feed: Some(format!("{}atom.xml", urls::commune(commune))),
                     links: vec![LinkGroup::new("Autour de cette commune", around)],
                     empty: format!("Aucune annonce en cours à {}.", commune.name),
+                    near: Some(near(commune)),
                 }
             });
         }
     }
+}
+
+/// « Les annonces à moins de 20 km de Brest »: the distance search around a commune.
+fn near(commune: &offers::communes::Commune) -> Link {
+    Link::new(
+        format!(
+            "Les annonces à moins de {} km de {}",
+            urls::DEFAULT_RADIUS,
+            commune.name
+        ),
+        urls::near(commune),
+    )
 }
 
 /// What a department's listing says: its domains, communes and neighbours.
@@ -327,5 +446,26 @@ fn describe_department(config: &SiteConfig, department: &Department, groups: &Gr
             LinkGroup::new("Départements voisins", neighbours),
         ],
         empty: format!("Aucune annonce en cours dans le département {label}."),
+        // Around its most populous commune, the one most visitors live nearest.
+        near: geo
+            .communes()
+            .iter()
+            .filter(|c| c.department == department.code)
+            .max_by_key(|c| c.population)
+            .map(near),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shade_bounds_are_round_numbers() {
+        let rounded: Vec<usize> = [1, 2, 3, 7, 10, 11, 49, 51, 120, 999]
+            .into_iter()
+            .map(round_up_nicely)
+            .collect();
+        assert_eq!(rounded, [1, 2, 5, 10, 10, 20, 50, 100, 200, 1000]);
     }
 }

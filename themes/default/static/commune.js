@@ -1,13 +1,16 @@
-// Commune completion on the posting form (ARIA 1.2 combobox pattern): as a name
-// or a postcode is typed, suggestions come from small static files drawn from the
-// commune table. Without JavaScript the field still works: the function resolves
-// names and postcodes itself.
+// Commune completion (ARIA 1.2 combobox pattern) on the posting form's commune
+// and the search's « Près de »: as a name or a postcode is typed, suggestions come
+// from small static files drawn from the commune table. Without JavaScript the
+// posting form still works: the function resolves names and postcodes itself.
+// The search page asks the field itself what a typed text names
+// (`input.lookUpCommune`, folding names with `input.foldName`), and reads the
+// chosen commune's INSEE code from `input.dataset.insee`.
 (() => {
-  const input = document.getElementById('commune');
+  const input = document.getElementById('commune') || document.getElementById('pres');
   if (!input || !window.fetch) return;
   const SHOWN = 8;
   const list = document.createElement('ul');
-  list.id = 'commune-suggestions';
+  list.id = `${input.id}-suggestions`;
   list.className = 'suggestions';
   list.setAttribute('role', 'listbox');
   list.setAttribute('aria-label', 'Communes proposées');
@@ -105,18 +108,21 @@
 
   function choose(option) {
     input.value = option.dataset.value;
+    input.dataset.insee = option.dataset.insee;
     close();
     status.textContent = `${option.dataset.value} choisie.`;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
   }
 
   function show({ entries, guessed }) {
     list.replaceChildren();
-    options = entries.slice(0, SHOWN).map(([name, department, postcode], i) => {
+    options = entries.slice(0, SHOWN).map(([name, department, postcode, insee], i) => {
       const option = document.createElement('li');
-      option.id = `commune-option-${i}`;
+      option.id = `${input.id}-option-${i}`;
       option.setAttribute('role', 'option');
       option.setAttribute('aria-selected', 'false');
       option.dataset.value = `${name} (${department})`;
+      option.dataset.insee = insee;
       option.textContent = `${name} (${department}) · ${postcode}`;
       option.addEventListener('mousedown', (event) => event.preventDefault());
       option.addEventListener('click', () => choose(option));
@@ -133,7 +139,10 @@
         : `${proposed}.`;
   }
 
+  input.lookUpCommune = lookUp;
+  input.foldName = fold;
   input.addEventListener('input', async () => {
+    delete input.dataset.insee;
     const asked = ++latest;
     const found = await lookUp(input.value);
     if (asked === latest) {

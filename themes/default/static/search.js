@@ -7,7 +7,14 @@
 // Without JavaScript the page keeps its browsing links. Choosing a region narrows
 // the departments; a search that finds nothing suggests the wider ones that would
 // find something; on a phone the filters fold behind « Filtres (n) ».
+// « Près de » a commune (`?pres=SLUG&rayon=KM`): the communes within the radius
+// come from /communes/positions/, the index counts the matches of each (its
+// `commune` filter), and results come nearest commune first, newest first within
+// a commune, each with its distance.
 const PAGE = 10;
+const RADII = [5, 10, 20, 50, 100];
+const DEFAULT_RADIUS = 20;
+const EARTH_RADIUS_KM = 6371.0088;
 const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'du', 'au', 'distance'];
 // Months an offer can be available in ahead of today (an end date is at most a
 // year ahead).
@@ -23,6 +30,7 @@ const status = document.getElementById('statut');
 const list = document.getElementById('resultats');
 const more = document.getElementById('plus');
 const browse = document.getElementById('parcourir');
+const placeInput = form.elements.pres;
 
 let pagefind = null;
 let buckets = [];
@@ -147,6 +155,15 @@ function showActiveFilters(params) {
 function fromUrl() {
   const params = new URLSearchParams(window.location.search);
   form.elements.q.value = params.get('q') || '';
+  // The commune's name comes once its slug is read (see `run`).
+  const slug = params.get('pres') || '';
+  if (slug !== placeInput.dataset.slug) placeInput.value = slug;
+  delete placeInput.dataset.insee;
+  placeInput.dataset.slug = slug;
+  placeInput.dataset.label = placeInput.value;
+  const radius = params.get('rayon');
+  form.elements.rayon.value = RADII.map(String).includes(radius) ? radius : String(DEFAULT_RADIUS);
+  form.elements['a-distance'].checked = params.get('a-distance') === 'oui';
   for (const name of FILTERS) {
     const field = form.elements[name];
     const value = params.get(name) || '';
@@ -162,10 +179,15 @@ function fromUrl() {
   orderMonths();
 }
 
-function toParams() {
+async function toParams() {
   const params = new URLSearchParams();
   const q = form.elements.q.value.trim();
   if (q) params.set('q', q);
+  if (placeInput.value.trim()) {
+    params.set('pres', (await typedPlace()).slug);
+    params.set('rayon', form.elements.rayon.value);
+    if (form.elements['a-distance'].checked) params.set('a-distance', 'oui');
+  }
   for (const name of FILTERS) {
     const field = form.elements[name];
     if (field.type === 'checkbox' ? field.checked : field.value) params.set(name, field.value);
@@ -173,28 +195,134 @@ function toParams() {
   return params;
 }
 
-function pagefindOptions(params) {
+function pagefindOptions(params, extra = {}) {
   const filters = {};
   for (const name of FILTERS) {
     if (params.has(name) && name !== 'du' && name !== 'au') filters[name] = params.get(name);
   }
   if (params.has('du') || params.has('au')) filters.mois = { any: monthsOf(params) };
-  return { filters, sort: { date: 'desc' } };
+  return { filters: { ...filters, ...extra }, sort: { date: 'desc' } };
 }
+
+// Where communes are: one file per department, and every department's bounding
+// box to know which files a circle needs.
+const fetched = new Map();
+function json(url) {
+  if (!fetched.has(url)) {
+    fetched.set(url, fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      return response.json();
+    }));
+  }
+  return fetched.get(url);
+}
+// `[INSEE, latitude, longitude]` of a department's communes, and `[INSEE, slug,
+// name]` in a file apart, read only for the commune a search is centred on.
+const positionsOf = (department) => json(`/communes/positions/${department.toLowerCase()}.json`);
+const namesOf = (department) => json(`/communes/positions/${department.toLowerCase()}-noms.json`);
+
+class UnknownPlace extends Error {}
+
+async function communeFrom([insee, slug, name], department) {
+  const [, lat, lon] = (await positionsOf(department)).find((e) => e[0] === insee) || [];
+  if (lat === undefined) throw new UnknownPlace(name);
+  return { insee, slug, name, lat, lon, label: `${name} (${department})` };
+}
+
+// The department of an INSEE code: 2 characters, 3 overseas (97x, 98x).
+const departmentOf = (insee) => insee.slice(0, /^9[78]/.test(insee) ? 3 : 2);
+
+async function communeOfInsee(insee) {
+  const department = departmentOf(insee);
+  const entry = (await namesOf(department)).find((e) => e[0] === insee);
+  if (!entry) throw new UnknownPlace(insee);
+  return communeFrom(entry, department);
+}
+
+// A slug ends with its department (`brest-29`), or for homonyms with its INSEE
+// code (`saint-pierre-97416`).
+async function communeOfSlug(slug) {
+  const last = slug.slice(slug.lastIndexOf('-') + 1).toUpperCase();
+  const department = /^(\d{5}|2[AB]\d{3})$/.test(last) ? departmentOf(last) : last;
+  const entries = await namesOf(department).catch(() => []);
+  const entry = entries.find((e) => e[1] === slug);
+  if (!entry) throw new UnknownPlace(slug);
+  return communeFrom(entry, department);
+}
+
+// What the « Près de » field names: the commune chosen in its list, « Nom (29) »,
+// a name written in full, or a postcode (its most populous commune).
+async function typedPlace() {
+  const text = placeInput.value.trim();
+  if (placeInput.dataset.insee) return communeOfInsee(placeInput.dataset.insee);
+  if (placeInput.dataset.slug && placeInput.dataset.label === text) return communeOfSlug(placeInput.dataset.slug);
+  if (!placeInput.lookUpCommune) throw new UnknownPlace(text);
+  const named = /^(.*\S)\s*\(([0-9AB]{2,3})\)$/i.exec(text);
+  const query = named ? named[1] : text;
+  const { entries, guessed } = await placeInput.lookUpCommune(query);
+  const fold = placeInput.foldName;
+  const matching = entries.filter((e) => (!named || e[1].toUpperCase() === named[2].toUpperCase())
+    && (/^\d+$/.test(query) || fold(e[0]) === fold(query)));
+  if (guessed || !matching.length) throw new UnknownPlace(text);
+  return communeOfInsee(matching[0][3]);
+}
+
+function kilometres(a, b) {
+  const radians = Math.PI / 180;
+  const half = (x) => Math.sin((x * radians) / 2) ** 2;
+  const h = half(b.lat - a.lat) + Math.cos(a.lat * radians) * Math.cos(b.lat * radians) * half(b.lon - a.lon);
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.sqrt(h));
+}
+
+// The communes within `radius` km of `centre`, with their distances, read from
+// the departments whose box comes within reach.
+async function communesWithin(centre, radius) {
+  const boxes = await json('/communes/positions/index.json');
+  const reached = Object.entries(boxes).filter(([, [south, west, north, east]]) => {
+    const nearest = {
+      lat: Math.min(Math.max(centre.lat, south), north),
+      lon: Math.min(Math.max(centre.lon, west), east),
+    };
+    // A box's nearest point is found by clamping, a close guess on a sphere: a
+    // margin of a kilometre.
+    return kilometres(centre, nearest) <= radius + 1;
+  });
+  const within = new Map();
+  for (const [department] of reached) {
+    for (const [insee, lat, lon] of await positionsOf(department)) {
+      const km = kilometres(centre, { lat, lon });
+      if (km <= radius) within.set(insee, km);
+    }
+  }
+  return within;
+}
+
+async function placeOf(params) {
+  const centre = await communeOfSlug(params.get('pres'));
+  const asked = Number(params.get('rayon'));
+  const radius = RADII.includes(asked) ? asked : DEFAULT_RADIUS;
+  return { centre, radius, remote: params.get('a-distance') === 'oui', within: await communesWithin(centre, radius) };
+}
+
+const distanceLabel = (km) => (km === null ? 'à distance' : km < 1 ? "à moins d'1 km" : `à ${Math.round(km)} km`);
 
 const plural = (n, one, many) => `${n.toLocaleString('fr-FR')} ${n > 1 ? many : one}`;
 
 function describe(search) {
-  const n = search.order.length;
+  const n = search.place ? search.total : search.order.length;
   const complete = merged === buckets.length;
   const since = complete ? '' : ` depuis le ${buckets[merged - 1].since}`;
-  if (n === 0) return `Aucune annonce${since && ` publiée${since}`} ne correspond à cette recherche.`;
+  const place = search.place;
+  const where = place
+    ? ` à moins de ${place.radius} km de ${place.centre.name}${place.remote ? ' ou à distance' : ''}` : '';
+  if (n === 0) return `Aucune annonce${since && ` publiée${since}`}${where} ne correspond à cette recherche.`;
   const found = plural(n, 'annonce trouvée', 'annonces trouvées');
   const scope = complete ? '' : ` parmi les annonces publiées${since}`;
-  return `${found}${scope}, les plus récentes d'abord ; ${plural(search.shown, 'affichée', 'affichées')}.`;
+  const order = place ? 'les plus proches d\'abord' : 'les plus récentes d\'abord';
+  return `${found}${where}${scope}, ${order} ; ${plural(search.shown, 'affichée', 'affichées')}.`;
 }
 
-function item(data) {
+function item(data, km) {
   const li = document.createElement('li');
   const heading = document.createElement('h2');
   const link = document.createElement('a');
@@ -213,7 +341,8 @@ function item(data) {
   tags.append(tag(data.meta.type_label, data.meta.type), ' ', tag(data.meta.engagement));
   const details = document.createElement('p');
   details.className = 'meta';
-  details.textContent = [data.meta.lieu, data.meta.domaine, data.meta.dates, `publiée le ${data.meta.date}`]
+  const distance = km === undefined ? null : distanceLabel(km);
+  details.textContent = [distance, data.meta.lieu, data.meta.domaine, data.meta.dates, `publiée le ${data.meta.date}`]
     .filter(Boolean).join(' · ');
   li.append(heading, tags, details);
   return li;
@@ -239,6 +368,14 @@ async function suggest(search, params) {
   if (params.has('departement') || params.has('region')) {
     candidates.push([without('departement', 'region'), 'Dans toute la France']);
   }
+  if (params.has('pres')) {
+    for (const radius of RADII.filter((r) => r > Number(params.get('rayon')))) {
+      const wider = new URLSearchParams(params);
+      wider.set('rayon', String(radius));
+      candidates.push([wider, `Dans un rayon de ${radius} km`]);
+    }
+    candidates.push([without('pres', 'rayon', 'a-distance'), 'Sans le lieu']);
+  }
   if (params.has('domaine')) candidates.push([without('domaine'), 'Dans tous les domaines']);
   const others = ['type', 'engagement', 'distance', 'du', 'au'].filter((name) => params.has(name));
   if (others.length) candidates.push([without(...others), 'Sans les filtres de type, d\'engagement, de distance ni de dates']);
@@ -247,10 +384,9 @@ async function suggest(search, params) {
   }
   const found = [];
   for (const [wider, label] of candidates) {
-    const response = await pagefind.search(wider.get('q') || null, pagefindOptions(wider));
+    const count = await countOf(wider);
     // A newer search, or this one reading older periods: the suggestions are stale.
     if (search !== current || search.shown > 0 || search.widened) return;
-    const count = response.results.filter((r) => !placeholder.has(r.id)).length;
     if (count) found.push([wider, `${label} : ${plural(count, 'annonce', 'annonces')}`]);
   }
   if (!found.length) return;
@@ -266,21 +402,84 @@ async function suggest(search, params) {
   status.textContent += ' D\'autres recherches trouvent des annonces : voyez ci-dessous.';
 }
 
+// How many offers a search finds in the periods read.
+const matches = (term, options) => pagefind.search(term, options)
+  .then((response) => response.results.filter((r) => !placeholder.has(r.id)).length);
+
+async function countOf(params) {
+  const term = params.get('q') || null;
+  const found = (options) => matches(term, options);
+  if (!params.has('pres')) return found(pagefindOptions(params));
+  const place = await placeOf(params);
+  const near = place.within.size ? await found(pagefindOptions(params, { commune: { any: [...place.within.keys()] } })) : 0;
+  return near + (place.remote ? await found(pagefindOptions(params, { distance: 'oui' })) : 0);
+}
+
+// A search near a place reads every period within `limit` before it shows
+// anything (a period read later could hold nearer offers), counts the matches of
+// each commune within reach, then reads them commune by commune, nearest first;
+// offers given at a distance come last when asked for.
+async function fillNear(search, wanted, limit) {
+  const last = Math.min(buckets.length, limit);
+  const exhausted = search.queue && search.next >= search.queue.length && search.order.length < wanted;
+  if (!search.queue || (exhausted && merged < last)) {
+    await Promise.all(Array.from({ length: last - merged }, mergeNext));
+    if (search !== current) return;
+    if (search.shown) {
+      // Older periods can hold nearer offers: the list starts again, nearest first.
+      Object.assign(search, { order: [], seen: new Set(), shown: 0, restarted: true });
+    }
+    const { within, remote } = search.place;
+    const options = (extra) => pagefindOptions(search.params, extra);
+    const counted = within.size
+      ? await pagefind.search(search.term, options({ commune: { any: [...within.keys()] } }))
+      : { filters: {} };
+    const counts = Object.entries(counted.filters.commune || {})
+      .filter(([insee, n]) => n > 0 && within.has(insee));
+    search.queue = counts
+      .map(([insee, n]) => ({ km: within.get(insee), n, options: options({ commune: insee }) }))
+      .sort((a, b) => a.km - b.km);
+    if (remote) {
+      const distant = options({ distance: 'oui' });
+      const n = await matches(search.term, distant);
+      if (n) search.queue.push({ km: null, n, options: distant });
+    }
+    search.total = search.queue.reduce((sum, group) => sum + group.n, 0);
+    search.next = 0;
+  }
+  while (search === current && search.order.length < wanted && search.next < search.queue.length) {
+    const group = search.queue[search.next];
+    search.next += 1;
+    const response = await pagefind.search(search.term, group.options);
+    for (const result of response.results) {
+      if (!placeholder.has(result.id) && !search.seen.has(result.id)) {
+        search.seen.add(result.id);
+        result.km = group.km;
+        search.order.push(result);
+      }
+    }
+  }
+}
+
 async function show(search, limit) {
   more.disabled = true;
   if (search.order.length === 0 && limit === Infinity) {
     search.widened = true;
     suggestions.hidden = true;
   }
-  await fill(search, search.shown + PAGE + 1, limit);
+  await (search.place ? fillNear : fill)(search, search.shown + PAGE + 1, limit);
   if (search !== current) return;
   const page = search.order.slice(search.shown, search.shown + PAGE);
-  const items = (await Promise.all(page.map((r) => r.data()))).map(item);
+  const items = (await Promise.all(page.map((r) => r.data()))).map((data, i) => item(data, page[i].km));
   if (search !== current) return;
+  if (search.restarted) {
+    list.replaceChildren();
+    search.restarted = false;
+  }
   const first = search.shown === 0;
   list.append(...items);
   search.shown += page.length;
-  const loaded = search.shown < search.order.length;
+  const loaded = search.shown < (search.place ? search.total : search.order.length);
   more.hidden = !loaded && merged === buckets.length;
   more.disabled = false;
   more.textContent = loaded ? 'Plus de résultats' : 'Chercher dans les annonces plus anciennes';
@@ -304,7 +503,7 @@ async function run(params, reveal = false) {
   suggestions.hidden = true;
   suggestions.replaceChildren();
   showActiveFilters(params);
-  const active = params.has('q') || FILTERS.some((name) => params.has(name));
+  const active = params.has('q') || params.has('pres') || FILTERS.some((name) => params.has(name));
   browse.hidden = active;
   zone.classList.toggle('active', active);
   if (!active) {
@@ -324,11 +523,23 @@ async function run(params, reveal = false) {
   current = search;
   try {
     await start();
-    await collect(search);
+    if (params.has('pres')) {
+      search.place = await placeOf(params);
+      if (search !== current) return;
+      // The field shows the commune's name, not its slug.
+      placeInput.value = search.place.centre.label;
+      placeInput.dataset.label = placeInput.value;
+    } else {
+      await collect(search);
+    }
     await show(search, automatic);
     // On a phone the results sit below the filters: bring the count into view.
     if (reveal && narrow.matches && search === current) status.scrollIntoView({ block: 'start' });
   } catch (error) {
+    if (error instanceof UnknownPlace) {
+      if (search === current) status.textContent = `Commune introuvable : « ${error.message} ». Choisissez-la dans la liste.`;
+      return;
+    }
     await reset();
     if (search !== current) return;
     status.textContent = "La recherche n'est pas disponible pour le moment. Réessayez, ou parcourez les annonces ci-dessous.";
@@ -336,10 +547,39 @@ async function run(params, reveal = false) {
   }
 }
 
-form.addEventListener('submit', (event) => {
+// The form's state as URL parameters, or nothing when the « Près de » field names
+// no commune (said in the status line).
+async function formParams() {
+  try {
+    return await toParams();
+  } catch (error) {
+    if (!(error instanceof UnknownPlace)) throw error;
+    current = null;
+    list.replaceChildren();
+    more.hidden = true;
+    zone.classList.add('active');
+    status.textContent = `Commune introuvable : « ${placeInput.value.trim()} ». Choisissez-la dans la liste des communes proposées.`;
+    return null;
+  }
+}
+
+// What the URL asks for (on load, back/forward, a suggestion followed).
+async function runFromUrl(reveal = false) {
+  fromUrl();
+  const params = await formParams();
+  if (params) run(params, reveal);
+}
+
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const params = toParams();
+  const params = await formParams();
+  if (!params) {
+    placeInput.focus();
+    return;
+  }
   const query = params.toString();
+  // The same search again (a commune chosen, then the field left): nothing to do.
+  if (current && `?${query}` === window.location.search) return;
   history.pushState(null, '', query ? `?${query}` : window.location.pathname);
   run(params, true);
 });
@@ -359,8 +599,7 @@ suggestions.addEventListener('click', (event) => {
   if (!link) return;
   event.preventDefault();
   history.pushState(null, '', link.getAttribute('href'));
-  fromUrl();
-  run(toParams(), true);
+  runFromUrl(true);
 });
 clear.addEventListener('click', () => {
   for (const name of FILTERS) {
@@ -381,12 +620,8 @@ more.addEventListener('click', () => {
     if (search === current) status.textContent = "La recherche n'est pas disponible pour le moment. Réessayez.";
   });
 });
-window.addEventListener('popstate', () => {
-  fromUrl();
-  run(toParams());
-});
+window.addEventListener('popstate', () => runFromUrl());
 
 // On a phone the filters fold away until asked for.
 if (narrow.matches) filtersZone.open = false;
-fromUrl();
-run(toParams());
+runFromUrl();
