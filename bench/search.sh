@@ -2,7 +2,8 @@
 # The search index at scale: index COUNT offers (default 100,000) into a built
 # site, re-index after one offer changes, then search in headless Chromium.
 # Prints wall time, peak memory and the build's summary (its `search` phase is
-# the indexing) for each step, then bench/search_query.mjs's table.
+# the indexing) for each step, then bench/search_query.mjs's and bench/nearby.mjs's
+# tables.
 #
 #   OUT_ROOT=/dev/shm/entraide-bench RUNS=3 bench/search.sh 100000
 set -euo pipefail
@@ -52,3 +53,4 @@ serve_pid=$!
 trap 'kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$port/recherche/" && break; sleep 0.2; done
 node bench/search_query.mjs "http://127.0.0.1:$port" 5
+node bench/nearby.mjs "http://127.0.0.1:$port" 5

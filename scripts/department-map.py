@@ -93,13 +93,12 @@ def path(geometry):
             continue
         for ring in [polygon.exterior, *polygon.interiors]:
             points = [(round(x * 10), round(y * 10)) for x, y in ring.coords[:-1]]
-            if len(points) < 3:
+            moves = [f"{(x1 - x0) / 10:g} {(y1 - y0) / 10:g}"
+                     for (x0, y0), (x1, y1) in zip(points, points[1:]) if (x0, y0) != (x1, y1)]
+            # A speck that rounding flattened to fewer than three corners is dropped.
+            if len(moves) < 2:
                 continue
-            steps = [f"M{points[0][0] / 10:g} {points[0][1] / 10:g}"]
-            for (x0, y0), (x1, y1) in zip(points, points[1:]):
-                if (x0, y0) != (x1, y1):
-                    steps.append(f"{(x1 - x0) / 10:g} {(y1 - y0) / 10:g}")
-            out.append(steps[0] + "l" + " ".join(steps[1:]) + "z")
+            out.append(f"M{points[0][0] / 10:g} {points[0][1] / 10:g}l" + " ".join(moves) + "z")
     return "".join(out).replace(" -", "-")
 
 

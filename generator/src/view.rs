@@ -41,9 +41,13 @@ pub struct OfferView {
     pub author_kind_label: &'static str,
     pub author_name: String,
     pub domain: Link,
+    /// The domain's slug, the search index's `domaine` filter.
+    pub domain_slug: String,
     /// Commune name, "À distance", or "À distance (Finistère)".
     pub place: String,
     pub commune: Option<Link>,
+    /// The commune's INSEE code, for « À proximité ».
+    pub insee: Option<&'static str>,
     /// The distance search around its commune.
     pub near: Option<Link>,
     pub postcode: Option<&'static str>,
@@ -208,7 +212,9 @@ impl OfferView {
                 label: domain.map_or_else(|| offer.domain.clone(), |d| d.label.clone()),
                 url: urls::domain(&offer.domain),
             },
+            domain_slug: offer.domain.clone(),
             place,
+            insee: commune.map(|c| c.insee),
             near: commune.map(|c| Link {
                 label: format!(
                     "Les autres annonces à moins de {} km",

@@ -193,6 +193,35 @@ describe('distance search on /recherche/', { concurrency: 1, skip: !SITE_URL && 
     assert.deepEqual(errors, [], 'no script error');
   });
 
+  test('an offer page shows other offers of its domain and kind nearby, nearest first', async () => {
+    // The offer with the most offers of its domain and kind within 100 km.
+    const placed = listed.filter((o) => o.commune);
+    const peers = (offer) => placed.filter((o) => o.id !== offer.id && o.domain === offer.domain
+      && o.kind === offer.kind && kilometres(communes.get(offer.commune), communes.get(o.commune)) <= 100);
+    const offer = placed.reduce((best, o) => (peers(o).length > peers(best).length ? o : best));
+    assert.ok(peers(offer).length > 0, 'the demo site has neighbours of one kind');
+    await page.goto(`${SITE_URL}/annonces/${offer.id}/`, { waitUntil: 'load' });
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.locator('#a-proximite').waitFor({ state: 'visible', timeout: 20_000 });
+    const shown = await page.locator('#a-proximite li').evaluateAll((items) => items.map((li) => ({
+      url: li.querySelector('a').getAttribute('href'),
+      meta: li.querySelector('.meta').textContent,
+    })));
+    assert.ok(shown.length >= 1 && shown.length <= 6, JSON.stringify(shown));
+    const centre = communes.get(offer.commune);
+    const distances = shown.map((item) => {
+      assert.notEqual(item.url, `/annonces/${offer.id}/`, 'not the offer itself');
+      const other = listed.find((o) => item.url === `/annonces/${o.id}/`);
+      assert.ok(other, `${item.url} is listed`);
+      assert.deepEqual([other.domain, other.kind], [offer.domain, offer.kind], item.url);
+      const km = kilometres(centre, communes.get(other.commune));
+      assert.ok(item.meta.startsWith(km < 1 ? "à moins d'1 km · " : `à ${Math.round(km)} km · `), item.meta);
+      return km;
+    });
+    assert.deepEqual(distances, [...distances].sort((a, b) => a - b), 'nearest first');
+    assert.deepEqual(errors, [], 'no script error');
+  });
+
   test('commune, department and offer pages lead to the search around them', async () => {
     const offer = listed.find((o) => o.commune);
     const commune = communes.get(offer.commune);

@@ -14,7 +14,9 @@
 const PAGE = 10;
 const RADII = [5, 10, 20, 50, 100];
 const DEFAULT_RADIUS = 20;
-const EARTH_RADIUS_KM = 6371.0088;
+// Where communes are, distances, the index's periods: shared with offer pages.
+const near = await import(document.querySelector('script[data-near]').dataset.near);
+const { UnknownPlace, communeOfInsee, communeOfSlug, communesWithin, distanceLabel } = near;
 const FILTERS = ['domaine', 'region', 'departement', 'type', 'engagement', 'du', 'au', 'distance'];
 // Months an offer can be available in ahead of today (an end date is at most a
 // year ahead).
@@ -45,31 +47,15 @@ let current = null;
 
 async function start() {
   if (pagefind) return;
-  const response = await fetch('/pagefind/buckets.json', { cache: 'no-cache' });
-  if (!response.ok) throw new Error('index absent');
-  const index = await response.json();
-  buckets = index.buckets;
-  automatic = index.automatic;
-  const module = await import('/pagefind/pagefind.js');
-  await module.options({ basePath: '/pagefind/', metaCacheTag: index.root });
-  await module.init();
-  const found = await module.search(index.placeholder);
-  placeholder = new Set(found.results.map((r) => r.id));
-  pagefind = module;
+  const index = await near.openIndex();
+  ({ buckets, automatic, placeholder } = index);
+  pagefind = index.pagefind;
 }
-
-// Pagefind ranks merged indexes together by score (with a sort, a record's rank
-// in its own period): each older period's scores are scaled down a million
-// times so that periods merged together keep their order (past 50 periods the
-// weights bottom out; a period's oldest match, scored 0, may come after the
-// next period's).
-const weight = (position) => Math.max(1e-6 ** position, 1e-300);
 
 function mergeNext() {
   const position = merged;
   merged += 1;
-  const bucket = buckets[position];
-  return pagefind.mergeIndex(bucket.path, { metaCacheTag: bucket.tag, indexWeight: weight(position) });
+  return near.mergePeriod(pagefind, buckets, position);
 }
 
 // Results not seen before belong to the periods merged last: appended, so that
@@ -204,52 +190,6 @@ function pagefindOptions(params, extra = {}) {
   return { filters: { ...filters, ...extra }, sort: { date: 'desc' } };
 }
 
-// Where communes are: one file per department, and every department's bounding
-// box to know which files a circle needs.
-const fetched = new Map();
-function json(url) {
-  if (!fetched.has(url)) {
-    fetched.set(url, fetch(url).then((response) => {
-      if (!response.ok) throw new Error(`${url}: ${response.status}`);
-      return response.json();
-    }));
-  }
-  return fetched.get(url);
-}
-// `[INSEE, latitude, longitude]` of a department's communes, and `[INSEE, slug,
-// name]` in a file apart, read only for the commune a search is centred on.
-const positionsOf = (department) => json(`/communes/positions/${department.toLowerCase()}.json`);
-const namesOf = (department) => json(`/communes/positions/${department.toLowerCase()}-noms.json`);
-
-class UnknownPlace extends Error {}
-
-async function communeFrom([insee, slug, name], department) {
-  const [, lat, lon] = (await positionsOf(department)).find((e) => e[0] === insee) || [];
-  if (lat === undefined) throw new UnknownPlace(name);
-  return { insee, slug, name, lat, lon, label: `${name} (${department})` };
-}
-
-// The department of an INSEE code: 2 characters, 3 overseas (97x, 98x).
-const departmentOf = (insee) => insee.slice(0, /^9[78]/.test(insee) ? 3 : 2);
-
-async function communeOfInsee(insee) {
-  const department = departmentOf(insee);
-  const entry = (await namesOf(department)).find((e) => e[0] === insee);
-  if (!entry) throw new UnknownPlace(insee);
-  return communeFrom(entry, department);
-}
-
-// A slug ends with its department (`brest-29`), or for homonyms with its INSEE
-// code (`saint-pierre-97416`).
-async function communeOfSlug(slug) {
-  const last = slug.slice(slug.lastIndexOf('-') + 1).toUpperCase();
-  const department = /^(\d{5}|2[AB]\d{3})$/.test(last) ? departmentOf(last) : last;
-  const entries = await namesOf(department).catch(() => []);
-  const entry = entries.find((e) => e[1] === slug);
-  if (!entry) throw new UnknownPlace(slug);
-  return communeFrom(entry, department);
-}
-
 // What the « Près de » field names: the commune chosen in its list, « Nom (29) »,
 // a name written in full, or a postcode (its most populous commune).
 async function typedPlace() {
@@ -267,36 +207,6 @@ async function typedPlace() {
   return communeOfInsee(matching[0][3]);
 }
 
-function kilometres(a, b) {
-  const radians = Math.PI / 180;
-  const half = (x) => Math.sin((x * radians) / 2) ** 2;
-  const h = half(b.lat - a.lat) + Math.cos(a.lat * radians) * Math.cos(b.lat * radians) * half(b.lon - a.lon);
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.sqrt(h));
-}
-
-// The communes within `radius` km of `centre`, with their distances, read from
-// the departments whose box comes within reach.
-async function communesWithin(centre, radius) {
-  const boxes = await json('/communes/positions/index.json');
-  const reached = Object.entries(boxes).filter(([, [south, west, north, east]]) => {
-    const nearest = {
-      lat: Math.min(Math.max(centre.lat, south), north),
-      lon: Math.min(Math.max(centre.lon, west), east),
-    };
-    // A box's nearest point is found by clamping, a close guess on a sphere: a
-    // margin of a kilometre.
-    return kilometres(centre, nearest) <= radius + 1;
-  });
-  const within = new Map();
-  for (const [department] of reached) {
-    for (const [insee, lat, lon] of await positionsOf(department)) {
-      const km = kilometres(centre, { lat, lon });
-      if (km <= radius) within.set(insee, km);
-    }
-  }
-  return within;
-}
-
 async function placeOf(params) {
   const centre = await communeOfSlug(params.get('pres'));
   const asked = Number(params.get('rayon'));
@@ -304,7 +214,6 @@ async function placeOf(params) {
   return { centre, radius, remote: params.get('a-distance') === 'oui', within: await communesWithin(centre, radius) };
 }
 
-const distanceLabel = (km) => (km === null ? 'à distance' : km < 1 ? "à moins d'1 km" : `à ${Math.round(km)} km`);
 
 const plural = (n, one, many) => `${n.toLocaleString('fr-FR')} ${n > 1 ? many : one}`;
 
@@ -431,14 +340,7 @@ async function fillNear(search, wanted, limit) {
     }
     const { within, remote } = search.place;
     const options = (extra) => pagefindOptions(search.params, extra);
-    const counted = within.size
-      ? await pagefind.search(search.term, options({ commune: { any: [...within.keys()] } }))
-      : { filters: {} };
-    const counts = Object.entries(counted.filters.commune || {})
-      .filter(([insee, n]) => n > 0 && within.has(insee));
-    search.queue = counts
-      .map(([insee, n]) => ({ km: within.get(insee), n, options: options({ commune: insee }) }))
-      .sort((a, b) => a.km - b.km);
+    search.queue = await near.communesHolding(pagefind, search.term, options, within);
     if (remote) {
       const distant = options({ distance: 'oui' });
       const n = await matches(search.term, distant);
