@@ -1,5 +1,8 @@
 //! A build, in explicit timed phases: prepare (serialise each offer once), plan
 //! (list every file), render and write (in parallel, only what changed), clean up.
+//!
+//! Over 600 lines on purpose: the phases of one build and the state they hand
+//! each other (the planner and the renderers live in their own modules).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

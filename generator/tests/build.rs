@@ -1,4 +1,7 @@
 //! Builds of the fixture site (`tests/fixture`) with the default theme.
+//!
+//! Over 600 lines on purpose: one test per property of a build, sharing the
+//! fixture and its helpers.
 
 #![allow(clippy::unwrap_used)] // test helpers, like tests, may unwrap
 

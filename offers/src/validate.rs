@@ -1,5 +1,8 @@
 //! Validation of what a poster typed: every field checked, every error reported at
 //! once with a French message for the person filling the form.
+//!
+//! Over 600 lines on purpose: one check per field of the form, each short, read
+//! side by side, and their tests (a third of the file) next to them.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use email_address::EmailAddress;

@@ -1,6 +1,9 @@
 //! The production store: one DynamoDB table. The layout, its size budget and its
 //! costs are explained in `docs/dynamodb.md`.
 //!
+//! Over 600 lines on purpose: one backend of the `Store` trait, whose methods
+//! share the item layout below and read best together.
+//!
 //! Items, all under the partition key `pk`:
 //! - `offer#ID`: `status`, `version`, `data` (the offer as deflated JSON), the
 //!   change-feed keys `feed` + `seq`, and `ttl` while the offer is pending;
