@@ -70,12 +70,12 @@ export async function communesWithin(centre, radius) {
     // margin of a kilometre.
     return kilometres(centre, nearest) <= radius + 1;
   });
+  // The departments' files are fetched together, not one after the other.
+  const lists = await Promise.all(reached.map(([department]) => positionsOf(department)));
   const within = new Map();
-  for (const [department] of reached) {
-    for (const [insee, lat, lon] of await positionsOf(department)) {
-      const km = kilometres(centre, { lat, lon });
-      if (km <= radius) within.set(insee, km);
-    }
+  for (const [insee, lat, lon] of lists.flat()) {
+    const km = kilometres(centre, { lat, lon });
+    if (km <= radius) within.set(insee, km);
   }
   return within;
 }
