@@ -65,20 +65,53 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Two alerts as a backup holds them, one line each.
+fn alert_lines() -> String {
+    use offers::alerts::{Alert, AlertStatus, Frequency};
+    let domains = ["medical".to_owned()];
+    let mut lines = Vec::new();
+    for (n, query) in [
+        "departement=29&domaine=medical",
+        "pres=brest-29&rayon=50&q=infirmier",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let criteria = offers::search::Criteria::from_query(query, &domains).unwrap();
+        let (email, owner) = (format!("alerte{n}@exemple.org"), format!("empreinte{n}"));
+        let alert = Alert {
+            id: offers::Ulid::from_parts(1_800_000_000_000 + n as u64, 0),
+            status: AlertStatus::Active,
+            confirmed: Some(chrono::Utc::now()),
+            version: 2,
+            ..Alert::new(email, owner, criteria, Frequency::Daily, chrono::Utc::now())
+        };
+        let mut line = Vec::new();
+        offers::jsonl::write_alert_line(&mut line, &alert).unwrap();
+        lines.push(String::from_utf8(line).unwrap());
+    }
+    lines.concat()
+}
+
 #[test]
-fn can_round_trip_a_full_export() {
+fn can_round_trip_a_full_export_with_its_alerts() {
     let dir = tempfile::tempdir().unwrap();
     let (first, second) = (dir.path().join("a.db"), dir.path().join("b.db"));
     ok(entraide(&first, &["demo", "--count", "300", "--seed", "4"]));
-    let export = ok(entraide(&first, &["export"])).stdout;
-    assert_eq!(export.iter().filter(|&&b| b == b'\n').count(), 300);
+    let offers = ok(entraide(&first, &["export"])).stdout;
+    assert_eq!(offers.iter().filter(|&&b| b == b'\n').count(), 300);
+    let export = format!("{}{}", String::from_utf8(offers).unwrap(), alert_lines());
     let file = dir.path().join("backup.jsonl");
     std::fs::write(&file, &export).unwrap();
-    ok(entraide(&second, &["import", file.to_str().unwrap()]));
+    let imported = ok(entraide(&second, &["import", file.to_str().unwrap()]));
+    assert!(stderr(&imported).contains("300 annonces et 2 alertes importées"));
     let again = ok(entraide(&second, &["export"])).stdout;
-    assert_eq!(
-        String::from_utf8(again).unwrap(),
-        String::from_utf8(export).unwrap()
+    assert_eq!(String::from_utf8(again).unwrap(), export);
+    let public = ok(entraide(&second, &["export", "--public"])).stdout;
+    let public = String::from_utf8(public).unwrap();
+    assert!(
+        !public.contains("\"alert\"") && !public.contains("alerte0@"),
+        "never an alert"
     );
 }
 
@@ -107,7 +140,12 @@ fn errors_on_a_bad_import_line_and_writes_nothing() {
     let export = String::from_utf8(ok(entraide(&source, &["export"])).stdout).unwrap();
     let broken = export.replacen("\"domain\":\"", "\"domain\":\"inconnu-", 1);
     let file = dir.path().join("broken.jsonl");
-    std::fs::write(&file, format!("{broken}{{pas du json\n")).unwrap();
+    let alert = alert_lines()
+        .lines()
+        .next()
+        .unwrap()
+        .replace("medical", "inconnu");
+    std::fs::write(&file, format!("{broken}{{pas du json\n{alert}\n")).unwrap();
     let output = entraide(&target, &["import", file.to_str().unwrap()]);
     assert!(!output.status.success());
     let message = stderr(&output);
@@ -117,6 +155,7 @@ fn errors_on_a_bad_import_line_and_writes_nothing() {
         "{message}"
     );
     assert!(message.contains("ligne 6 : JSON invalide"), "{message}");
+    assert!(message.contains("ligne 7 (alerte "), "{message}");
     assert!(ok(entraide(&target, &["export"])).stdout.is_empty());
 }
 

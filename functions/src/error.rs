@@ -65,6 +65,14 @@ impl AppError {
                 StatusCode::BAD_REQUEST,
                 "Ce lien de confirmation ne fonctionne plus : il est incomplet, ou ses 48 heures sont passées. Une annonce non confirmée à temps est effacée avec son adresse : publiez-la de nouveau, puis confirmez-la dans les 48 heures.",
             ),
+            AppError::BadLink(Purpose::AlertConfirm) => (
+                StatusCode::BAD_REQUEST,
+                "Ce lien de confirmation ne fonctionne plus : il est incomplet, ou ses 48 heures sont passées et l'alerte a été effacée avec votre adresse. Créez-la de nouveau, puis confirmez-la dans les 48 heures.",
+            ),
+            AppError::BadLink(Purpose::AlertManage | Purpose::Unsubscribe) => (
+                StatusCode::BAD_REQUEST,
+                "Ce lien ne fonctionne plus : l'alerte a été supprimée (vous ne recevrez plus rien), ou le lien est incomplet ou trop ancien. Le lien du dernier courriel de l'alerte fonctionne.",
+            ),
             AppError::BadLink(_) => (
                 StatusCode::BAD_REQUEST,
                 "Ce lien ne fonctionne plus : il est incomplet ou il a expiré.",
@@ -99,6 +107,9 @@ impl AppError {
                 ("Recevoir un lien neuf", "/gerer/")
             }
             AppError::BadLink(Purpose::Confirm) => ("Publier une annonce", "/publier/"),
+            AppError::BadLink(
+                Purpose::AlertConfirm | Purpose::AlertManage | Purpose::Unsubscribe,
+            ) => ("Chercher des annonces", "/recherche/"),
             _ => ("Retour à l'accueil", "/"),
         }
     }

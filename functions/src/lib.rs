@@ -2,6 +2,8 @@
 //! caching, compression and 404 page; signed tokens and the mailer that the form
 //! endpoints use.
 
+mod alerts_api;
+pub mod alerts_run;
 pub mod client;
 mod contact_api;
 pub mod error;
@@ -157,6 +159,19 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
         .route("/api/offers/links", post(links_api::post_links))
         .route("/api/contact", post(contact_api::post_contact))
         .route("/api/report", post(report_api::post_report))
+        .route("/api/alerts", post(alerts_api::post_alert))
+        .route(
+            "/api/alerts/confirm",
+            get(alerts_api::confirm_page).post(alerts_api::confirm),
+        )
+        .route(
+            "/api/alerts/manage",
+            get(alerts_api::manage_page).post(alerts_api::manage_post),
+        )
+        .route(
+            "/api/alerts/unsubscribe",
+            get(alerts_api::unsubscribe_page).post(alerts_api::unsubscribe),
+        )
         .route(
             "/api/moderate",
             get(report_api::moderate_page).post(report_api::moderate),

@@ -98,8 +98,23 @@ pub const REVIEWS_PER_OFFER: Limit = Limit {
     window_minutes: 24 * 60,
 };
 
+/// Alerts asked from one connection in an hour…
+pub const ALERTS_PER_CLIENT: Limit = Limit {
+    name: "alerts-ip",
+    max: 10,
+    window_minutes: 60,
+};
+/// …and for one address in a day (each sends a confirmation mail).
+pub const ALERTS_PER_ADDRESS: Limit = Limit {
+    name: "alerts-address",
+    max: 5,
+    window_minutes: 24 * 60,
+};
+
 /// Every limit: the privacy page states how long the longest one keeps its digests.
-pub const ALL: [&Limit; 14] = [
+pub const ALL: [&Limit; 16] = [
+    &ALERTS_PER_CLIENT,
+    &ALERTS_PER_ADDRESS,
     &OFFERS_PER_IP,
     &OFFERS_PER_IP_WITHOUT_TOKEN,
     &OFFERS_PER_EMAIL,

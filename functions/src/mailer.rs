@@ -22,6 +22,9 @@ pub enum MailError {
     Build(String),
     #[error("mail not sent: {0}")]
     Send(String),
+    /// The receiving server refused the address for good (an SMTP 5xx answer).
+    #[error("address refused for good: {0}")]
+    Rejected(String),
 }
 
 /// One mail to send; the body comes as plain text and HTML.
@@ -34,6 +37,18 @@ pub struct Outgoing {
     pub html: String,
     /// Sent by the platform itself (confirmation, link): marked `Auto-Submitted`.
     pub automatic: bool,
+    /// Mail of a list the person subscribed to (an alert): where one click
+    /// unsubscribes (`List-Unsubscribe`, RFC 8058), and the list's id.
+    pub list: Option<List>,
+}
+
+/// What a list mail carries besides its body.
+#[derive(Debug, Clone)]
+pub struct List {
+    /// `List-Id`, e.g. `alertes.entraide.example`.
+    pub id: String,
+    /// The https URL whose POST unsubscribes.
+    pub unsubscribe: String,
 }
 
 /// An error's text with every word holding an `@` replaced: SMTP servers quote
@@ -71,6 +86,7 @@ impl Outgoing {
             text: render("txt")?,
             html: render("html")?,
             automatic: true,
+            list: None,
         })
     }
 }
@@ -172,18 +188,31 @@ impl Mailer {
         let mut message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .map_err(|e| MailError::Build(without_addresses(&e)))?;
-        if mail.automatic {
+        let mut raw = |name: &'static str, value: String| {
             message.headers_mut().insert_raw(HeaderValue::new(
-                HeaderName::new_from_ascii_str("Auto-Submitted"),
-                "auto-generated".to_owned(),
+                HeaderName::new_from_ascii_str(name),
+                value,
             ));
+        };
+        if mail.automatic {
+            raw("Auto-Submitted", "auto-generated".to_owned());
+        }
+        if let Some(list) = mail.list {
+            raw("List-Id", format!("<{}>", list.id));
+            raw("List-Unsubscribe", format!("<{}>", list.unsubscribe));
+            raw(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".to_owned(),
+            );
         }
         match &self.transport {
-            Transport::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| MailError::Send(without_addresses(&e))),
+            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    MailError::Rejected(without_addresses(&e))
+                } else {
+                    MailError::Send(without_addresses(&e))
+                }
+            }),
             Transport::File(file, dir) => {
                 let id = file
                     .send(message)
@@ -221,6 +250,7 @@ mod tests {
             text: "Bonjour,\nvoici le lien.".into(),
             html: "<p>Bonjour,</p>".into(),
             automatic: true,
+            list: None,
         }
     }
 
@@ -239,6 +269,30 @@ mod tests {
             assert!(sent.contains(header), "{header} missing in\n{sent}");
         }
         assert!(sent.contains("text/plain") && sent.contains("text/html"));
+    }
+
+    #[tokio::test]
+    async fn can_send_a_list_mail_that_unsubscribes_in_one_click() {
+        let (mailer, outbox) = Mailer::in_memory(from());
+        let list = List {
+            id: "alertes.entraide.example".into(),
+            unsubscribe: "https://entraide.example/api/alerts/unsubscribe?token=abc".into(),
+        };
+        mailer
+            .send(Outgoing {
+                list: Some(list),
+                ..mail()
+            })
+            .await
+            .unwrap();
+        let sent = String::from_utf8(outbox.lock().unwrap()[0].formatted()).unwrap();
+        for header in [
+            "List-Id: <alertes.entraide.example>",
+            "List-Unsubscribe: <https://entraide.example/api/alerts/unsubscribe?token=abc>",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        ] {
+            assert!(sent.contains(header), "{header} missing in\n{sent}");
+        }
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use offers::validate::{FieldError, OfferInput, Rules, expiry, validate, validate_report};
 use offers::{Offer, Status};
 use serde_json::{Map, Value, json};
@@ -136,6 +136,45 @@ fn render(
     Ok((status, Html(html)).into_response())
 }
 
+/// The offer with the poster's edit applied, or why it cannot be; a new
+/// address bumps the token version (the old links die).
+fn edited(
+    state: &AppState,
+    offer: &Offer,
+    typed: &OfferInput,
+    now: DateTime<Utc>,
+) -> Result<Offer, Vec<FieldError>> {
+    let domains = state.site().config.domain_slugs();
+    let rules = Rules {
+        domains: &domains,
+        today: now.date_naive(),
+    };
+    let draft = validate(typed, &rules)?;
+    let edited = draft.into_offer(offer.id, now, state.site().config.offer_lifetime_days);
+    let new_address = limits::mailbox(&edited.email) != limits::mailbox(&offer.email);
+    Ok(Offer {
+        status: offer.status,
+        created: offer.created,
+        published: offer.published,
+        listed: offer.listed,
+        expires: offer.expires.min(edited.expires.max(now)),
+        version: offer.version,
+        token_version: offer.token_version + u64::from(new_address),
+        hidden: offer.hidden,
+        ..edited
+    })
+}
+
+/// Back in the listings, renewed or not filled after all (alerts hear of it):
+/// for a new lifetime when renewed, or when its own ended.
+fn relist(offer: &mut Offer, now: DateTime<Utc>, lifetime_days: i64, renewed: bool) {
+    offer.status = Status::Published;
+    offer.listed = Some(now);
+    if renewed || offer.expires <= now {
+        offer.expires = expiry(now, offer.end, lifetime_days);
+    }
+}
+
 async fn act(
     state: &AppState,
     token: &str,
@@ -209,51 +248,30 @@ async fn act(
             return ask_for_review(state, token, &offer, &fields.message).await;
         }
         "renew" if offer.status != Status::Removed && offer.status != Status::Pending => {
-            offer.status = Status::Published;
-            offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
+            relist(
+                &mut offer,
+                now,
+                state.site().config.offer_lifetime_days,
+                true,
+            );
         }
         "fill" if offer.status == Status::Published => offer.status = Status::Filled,
-        // Not filled after all: back online, for a new lifetime if its own ended.
         "unfill" if offer.status == Status::Filled && !end_passed(&offer, now) => {
-            offer.status = Status::Published;
-            if offer.expires <= now {
-                offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
+            relist(
+                &mut offer,
+                now,
+                state.site().config.offer_lifetime_days,
+                false,
+            );
+        }
+        "edit" => match edited(state, &offer, &typed, now) {
+            Ok(edited) => offer = edited,
+            Err(errors) => {
+                let values = input_values(&typed);
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return render(state, token, &offer, &values, &errors, None, status);
             }
-        }
-        "edit" => {
-            let domains = state.site().config.domain_slugs();
-            let rules = Rules {
-                domains: &domains,
-                today: now.date_naive(),
-            };
-            let draft = match validate(&typed, &rules) {
-                Ok(draft) => draft,
-                Err(errors) => {
-                    return render(
-                        state,
-                        token,
-                        &offer,
-                        &input_values(&typed),
-                        &errors,
-                        None,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    );
-                }
-            };
-            let edited = draft.into_offer(offer.id, now, state.site().config.offer_lifetime_days);
-            // A new address kills the links mailed to the old one.
-            let new_address = limits::mailbox(&edited.email) != limits::mailbox(&offer.email);
-            offer = Offer {
-                status: offer.status,
-                created: offer.created,
-                published: offer.published,
-                expires: offer.expires.min(edited.expires.max(now)),
-                version: offer.version,
-                token_version: offer.token_version + u64::from(new_address),
-                hidden: offer.hidden,
-                ..edited
-            };
-        }
+        },
         _ => {
             return Err(AppError::BadRequest(
                 "Cette action n'est pas possible pour cette annonce.",

@@ -270,6 +270,7 @@ pub(crate) async fn confirm(
     let page = format!("/annonces/{id}/");
     offer.status = Status::Published;
     offer.published = Some(now);
+    offer.listed = Some(now);
     offer.updated = now;
     offer.expires = expiry(now, offer.end, state.site().config.offer_lifetime_days);
     let offer = state

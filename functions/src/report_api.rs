@@ -179,6 +179,9 @@ async fn set_moderated(state: &AppState, mut offer: Offer, status: Status) -> Re
         offer.status = status;
         offer.updated = state.now();
         offer.hidden = (status == Status::Removed).then(|| state.now());
+        if status == Status::Published {
+            offer.listed = Some(state.now());
+        }
         match state.store.update(&offer).await {
             Ok(stored) => break stored,
             Err(StoreError::VersionConflict { .. }) => {

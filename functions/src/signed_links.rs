@@ -1,12 +1,14 @@
 //! The signed links the platform mails, made and opened here: confirm an offer
 //! (48 hours), manage it (a year), give it back its previous address (30 days),
-//! hide or restore it (the moderators', 30 days).
+//! hide or restore it (the moderators', 30 days); confirm an alert (48 hours),
+//! manage it or unsubscribe from it (400 days: the links of its latest mail).
 
 use std::marker::PhantomData;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
+use offers::alerts::{Alert, UNCONFIRMED_HOURS};
 use offers::{Offer, Ulid};
 
 use crate::error::AppError;
@@ -26,7 +28,7 @@ pub(crate) const UNDO_DAYS: i64 = 30;
 const MODERATE_DAYS: i64 = 30;
 
 /// A link to `path` whose token allows `purpose` on `subject` for `lifetime`.
-fn signed(
+pub(crate) fn signed(
     state: &AppState,
     path: &str,
     purpose: Purpose,
@@ -130,25 +132,25 @@ pub(crate) struct OfferLink<P> {
     purpose: PhantomData<P>,
 }
 
-/// What an `OfferLink` is for.
-pub(crate) trait OfferPurpose: Send {
+/// What an `OfferLink` or an `AlertLink` is for.
+pub(crate) trait LinkPurpose: Send {
     const PURPOSE: Purpose;
 }
 
 pub(crate) enum Confirming {}
 pub(crate) enum Managing {}
 
-impl OfferPurpose for Confirming {
+impl LinkPurpose for Confirming {
     const PURPOSE: Purpose = Purpose::Confirm;
 }
-impl OfferPurpose for Managing {
+impl LinkPurpose for Managing {
     const PURPOSE: Purpose = Purpose::Manage;
 }
 
 pub(crate) type ToConfirm = OfferLink<Confirming>;
 pub(crate) type ToManage = OfferLink<Managing>;
 
-impl<P: OfferPurpose> LinkTarget for OfferLink<P> {
+impl<P: LinkPurpose> LinkTarget for OfferLink<P> {
     async fn open(state: &AppState, token: &str) -> Result<Self, AppError> {
         let offer = offer_of_token(state, token, P::PURPOSE).await?;
         Ok(OfferLink {
@@ -214,5 +216,89 @@ impl LinkTarget for UndoAddress {
             ));
         }
         Ok(UndoAddress { offer, email })
+    }
+}
+
+/// How long an alert's private and unsubscribe links live, from its latest mail.
+const ALERT_LINK_DAYS: i64 = 400;
+
+/// An alert's link for `purpose`: confirm, manage (at its token version) or
+/// unsubscribe.
+pub(crate) fn alert_link(state: &AppState, alert: &Alert, purpose: Purpose) -> String {
+    let (path, version, lifetime) = match purpose {
+        Purpose::AlertConfirm => ("/api/alerts/confirm", 0, Duration::hours(UNCONFIRMED_HOURS)),
+        Purpose::AlertManage => (
+            "/api/alerts/manage",
+            alert.token_version,
+            Duration::days(ALERT_LINK_DAYS),
+        ),
+        _ => (
+            "/api/alerts/unsubscribe",
+            0,
+            Duration::days(ALERT_LINK_DAYS),
+        ),
+    };
+    signed(
+        state,
+        path,
+        purpose,
+        &alert.id.to_string(),
+        version,
+        lifetime,
+    )
+}
+
+/// The alert a link names, checked for purpose, expiry and (to manage it)
+/// token version; an erased alert's link is a dead link.
+pub(crate) async fn alert_of_token(
+    state: &AppState,
+    token: &str,
+    purpose: Purpose,
+) -> Result<Alert, AppError> {
+    let bad = || AppError::BadLink(purpose);
+    let claims = state
+        .secret
+        .verify(token, purpose, state.now().timestamp())
+        .map_err(|_| bad())?;
+    let id = Ulid::from_string(&claims.subject).map_err(|_| bad())?;
+    let alert = state
+        .store
+        .get_alert(id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(bad)?;
+    if purpose == Purpose::AlertManage && claims.version != alert.token_version {
+        return Err(bad());
+    }
+    Ok(alert)
+}
+
+/// The alert a confirmation, management or unsubscribe link names.
+pub(crate) struct AlertLink<P> {
+    pub alert: Alert,
+    purpose: PhantomData<P>,
+}
+
+pub(crate) enum ConfirmingAlert {}
+pub(crate) enum ManagingAlert {}
+pub(crate) enum Unsubscribing {}
+
+impl LinkPurpose for ConfirmingAlert {
+    const PURPOSE: Purpose = Purpose::AlertConfirm;
+}
+impl LinkPurpose for ManagingAlert {
+    const PURPOSE: Purpose = Purpose::AlertManage;
+}
+impl LinkPurpose for Unsubscribing {
+    const PURPOSE: Purpose = Purpose::Unsubscribe;
+}
+
+impl<P: LinkPurpose> LinkTarget for AlertLink<P> {
+    async fn open(state: &AppState, token: &str) -> Result<Self, AppError> {
+        let alert = alert_of_token(state, token, P::PURPOSE).await?;
+        Ok(AlertLink {
+            alert,
+            purpose: PhantomData,
+        })
     }
 }

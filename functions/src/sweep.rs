@@ -13,8 +13,10 @@ pub async fn sweep(state: &AppState) -> Result<Swept, AppError> {
     let swept = sweep_store(state.store.as_ref(), keep, state.now())
         .await
         .map_err(AppError::internal)?;
-    if swept != Swept::default() {
+    if swept.changed_offers() {
         state.rebuild.changed().await;
+    }
+    if swept != Swept::default() {
         tracing::info!(?swept, "sweep");
     }
     Ok(swept)

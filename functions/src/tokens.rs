@@ -23,6 +23,12 @@ pub enum Purpose {
     UndoAddress,
     /// Prove a form was loaded some seconds before it was sent.
     Form,
+    /// Activate an alert (in its confirmation mail).
+    AlertConfirm,
+    /// Change, pause or delete an alert (its private page).
+    AlertManage,
+    /// Stop an alert in one click (in every alert mail, RFC 8058).
+    Unsubscribe,
 }
 
 impl Purpose {
@@ -34,6 +40,9 @@ impl Purpose {
             Purpose::Restore => "restore",
             Purpose::UndoAddress => "undo-address",
             Purpose::Form => "form",
+            Purpose::AlertConfirm => "alert-confirm",
+            Purpose::AlertManage => "alert-manage",
+            Purpose::Unsubscribe => "unsubscribe",
         }
     }
 }

@@ -39,6 +39,19 @@ fn the_privacy_page_states_every_retention_period_the_code_applies() {
             longest_limit.num_hours() + 1
         ),
         "Annonce supprimée avec le lien privé** : effacée immédiatement".to_owned(),
+        format!(
+            "Alerte non confirmée** : effacée avec votre adresse {} heures après la demande",
+            offers::alerts::UNCONFIRMED_HOURS
+        ),
+        format!(
+            "identifiants des annonces déjà envoyées, pendant {} jours",
+            functions::alerts_run::SENT_KEPT_DAYS
+        ),
+        format!(
+            "refusé nos courriels est gardée {} jours",
+            functions::alerts_run::SUPPRESSED_DAYS
+        ),
+        "Alerte supprimée ou arrêtée** : effacée immédiatement".to_owned(),
     ] {
         assert!(
             page.contains(&stated),

@@ -44,6 +44,7 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
             expired: 1,
             closed_erased: 1,
             hidden_erased: 1,
+            unconfirmed_alerts_erased: 0,
         }
     );
     let left: Vec<(offers::Ulid, Status)> = h

@@ -50,6 +50,16 @@ pub struct SiteConfig {
     /// The most offers in one search index bucket (see docs/design.md « Search »).
     #[serde(default = "default_search_bucket_size")]
     pub search_bucket_size: usize,
+    /// Alerts « dès qu'une annonce paraît » get a mail at most this often; new
+    /// offers are matched against alerts this often.
+    #[serde(default = "default_alert_interval_seconds")]
+    pub alert_interval_seconds: u64,
+    /// Alert mails sent in a minute, at most (the mailer's pace).
+    #[serde(default = "default_alert_mails_per_minute")]
+    pub alert_mails_per_minute: u32,
+    /// Alerts one address may hold.
+    #[serde(default = "default_max_alerts_per_address")]
+    pub max_alerts_per_address: usize,
     pub domains: Vec<Domain>,
 }
 
@@ -82,6 +92,15 @@ fn default_report_threshold() -> u64 {
 }
 fn default_min_fill_seconds() -> i64 {
     3
+}
+fn default_alert_interval_seconds() -> u64 {
+    900
+}
+fn default_alert_mails_per_minute() -> u32 {
+    60
+}
+fn default_max_alerts_per_address() -> usize {
+    10
 }
 /// The search index's default most offers in one bucket (`search_bucket_size` in site.toml): a
 /// first query downloads one bucket's metadata, and one change re-indexes one
@@ -121,6 +140,11 @@ impl SiteConfig {
                 "search_bucket_size must be at least 10, got {}",
                 self.search_bucket_size
             ));
+        }
+        if self.alert_interval_seconds == 0 || self.alert_mails_per_minute == 0 {
+            return Err(
+                "alert_interval_seconds and alert_mails_per_minute must be at least 1".into(),
+            );
         }
         if self.domains.is_empty() {
             return Err("at least one [[domains]] entry is needed".into());

@@ -129,6 +129,9 @@ pub struct ListingBody<'a> {
     /// The distance search around the place (front page of a commune's or a
     /// department's listing).
     pub near: Option<&'a Link>,
+    /// « Créer une alerte » for this listing: its scope as a search's query
+    /// string (front page only).
+    pub alert: Option<&'a str>,
     pub pagination: Pagination,
 }
 
@@ -299,6 +302,28 @@ pub struct OfferPage<'a, O: Serialize> {
     pub submitted: Submitted,
     /// Its schema.org description.
     pub json_ld: String,
+}
+
+/// An alert's page (`alert.html`): a new alert refused, or its private page.
+#[derive(Serialize)]
+pub struct AlertPage {
+    pub page: PageMeta,
+    pub paragraphs: Vec<String>,
+    /// Its criteria in words.
+    pub description: String,
+    /// Where its form posts.
+    pub action: String,
+    /// The private page: criteria editable, pause, deletion.
+    pub manage: bool,
+    pub paused: bool,
+    /// The search page showing the same offers.
+    pub search_url: Option<String>,
+    /// `(value, label)` pairs.
+    pub frequencies: Vec<(&'static str, &'static str)>,
+    /// The search's choices (private page only).
+    pub choices: Option<Search>,
+    #[serde(flatten)]
+    pub submitted: Submitted,
 }
 
 /// A short page: a title, some paragraphs, an optional link onwards; with an

@@ -1,12 +1,19 @@
 //! Pages drawn both by the build and by the functions: the posting form (empty,
-//! or refilled with the errors of a refused submission) and short messages.
+//! or refilled with the errors of a refused submission), the search's choices
+//! (the search page, an alert's page) and short messages.
 
+use offers::alerts::Frequency;
+use offers::communes::geography;
 use offers::validate::FieldError;
 use offers::{AuthorKind, Engagement, Kind};
 use serde_json::{Map, Value};
 
 use crate::config::SiteConfig;
-use crate::context::{ContactForm, Form, Link, Message, PageMeta, PublishForm, Submitted};
+use crate::context::{
+    AlertPage, Choice, ContactForm, Form, Link, Message, PageMeta, PublishForm, RegionChoices,
+    Search, Submitted,
+};
+use crate::urls;
 
 /// The posting form: `values` as typed (field → text), `errors` as found.
 pub fn publish_context(
@@ -155,6 +162,123 @@ pub fn contact_context<'a>(
         )
         .noindex(true),
         offer,
+        submitted: Submitted::new(values, errors),
+    }
+}
+
+/// The search page: its filters, and the browsing links shown without JavaScript
+/// (without counts, so that the page changes only with the site's config).
+pub fn search_context(config: &SiteConfig) -> Search {
+    let geo = geography();
+    let choice = |code: &str, label: &str| Choice {
+        code: code.to_owned(),
+        label: label.to_owned(),
+        url: None,
+    };
+    let departments = geo
+        .regions_in_reading_order()
+        .into_iter()
+        .map(|region| RegionChoices {
+            label: region.name.to_owned(),
+            code: region.code.to_owned(),
+            departments: geo
+                .departments()
+                .iter()
+                .filter(|d| d.region == region.code)
+                .map(|d| choice(d.code, &format!("{} ({})", d.name, d.code)))
+                .collect(),
+        })
+        .collect();
+    let regions = geo
+        .regions_in_reading_order()
+        .into_iter()
+        .map(|r| Choice {
+            url: Some(urls::region(r)),
+            ..choice(r.code, r.name)
+        })
+        .collect();
+    let domains = config
+        .domains
+        .iter()
+        .map(|d| Choice {
+            url: Some(urls::domain(&d.slug)),
+            ..choice(&d.slug, &d.label)
+        })
+        .collect();
+    // Named from the visitor's side: whom they will find.
+    let kinds = vec![
+        choice(
+            offers::Kind::Request.as_str(),
+            "Des structures ou des personnes qui cherchent de l'aide",
+        ),
+        choice(
+            offers::Kind::Offer.as_str(),
+            "Des personnes ou des structures qui proposent leur aide",
+        ),
+    ];
+    let engagements = offers::Engagement::ALL
+        .iter()
+        .map(|e| choice(e.as_str(), e.label()))
+        .collect();
+    Search {
+        page: PageMeta::new(
+            "Rechercher une annonce",
+            "Chercher parmi toutes les annonces d'entraide, par mots-clés, domaine, lieu et type d'engagement.",
+            "/recherche/",
+        ),
+        domains,
+        regions,
+        departments,
+        kinds,
+        engagements,
+        radii: urls::SEARCH_RADII.to_vec(),
+        default_radius: urls::DEFAULT_RADIUS,
+    }
+}
+
+/// What an alert's page is for.
+pub enum AlertForm<'a> {
+    /// A new alert, refused: its form refilled with the errors.
+    New,
+    /// The alert's private page: its criteria, frequency, pause and deletion.
+    Manage {
+        paused: bool,
+        /// A few words on what was just done.
+        said: Option<&'a str>,
+    },
+}
+
+/// An alert's page, drawn by the functions: `description` tells its criteria,
+/// the form posts to `action`, `values` as typed (search parameters by their
+/// URL names, `email`, `frequence`).
+pub fn alert_context(
+    config: &SiteConfig,
+    form: &AlertForm,
+    description: &str,
+    action: &str,
+    search_url: Option<String>,
+    values: &Map<String, Value>,
+    errors: &[FieldError],
+) -> AlertPage {
+    let (title, paragraphs, paused, choices) = match form {
+        AlertForm::New => ("Créer une alerte", Vec::new(), false, None),
+        AlertForm::Manage { paused, said } => (
+            "Votre alerte",
+            said.iter().map(|said| (*said).to_owned()).collect(),
+            *paused,
+            Some(search_context(config)),
+        ),
+    };
+    AlertPage {
+        page: PageMeta::new(title, description, "/api/alerts").noindex(true),
+        paragraphs,
+        description: description.to_owned(),
+        action: action.to_owned(),
+        manage: choices.is_some(),
+        paused,
+        search_url,
+        frequencies: Frequency::ALL.map(|f| (f.as_str(), f.label())).to_vec(),
+        choices,
         submitted: Submitted::new(values, errors),
     }
 }

@@ -72,6 +72,9 @@ pub struct Listing {
     pub empty: String,
     /// The distance search around the place, on the front page.
     pub near: Option<Link>,
+    /// The listing's scope as a search's query string (`domaine=sante`): what
+    /// « Créer une alerte » saves, on the front page.
+    pub alert: String,
 }
 
 /// What a listing's pages share: built and hashed once per listing.
@@ -86,6 +89,7 @@ pub struct ListingInfo {
     links: Vec<LinkGroup>,
     empty: String,
     near: Option<Link>,
+    alert: String,
     /// No offer listed: the page is kept for the links that lead to it, out of
     /// search engines.
     nothing_listed: bool,
@@ -119,6 +123,7 @@ impl ListingInfo {
             &listing.links,
             &listing.empty,
             &listing.near,
+            &listing.alert,
             layout.archived,
         ));
         ListingInfo {
@@ -132,6 +137,7 @@ impl ListingInfo {
             links: listing.links,
             empty: listing.empty,
             near: listing.near,
+            alert: listing.alert,
             nothing_listed: offers == 0,
             archived: layout.archived,
             front_hash,
@@ -165,13 +171,14 @@ impl ListingInfo {
     ) -> ListingPage<'a> {
         // The count and the links are on the front page only: an archived page
         // must not change with every offer published.
-        let (title, description, count, links, near) = match (part, &period) {
+        let (title, description, count, links, near, alert) = match (part, &period) {
             (ListingPart::Front, _) => (
                 self.title.clone(),
                 self.description.clone(),
                 Some(self.count.as_str()),
                 self.links.as_slice(),
                 self.near.as_ref(),
+                Some(self.alert.as_str()),
             ),
             (ListingPart::Archived(_), period) => (
                 match period {
@@ -181,6 +188,7 @@ impl ListingInfo {
                 format!("{}, annonces plus anciennes. {}", self.title, self.intro),
                 None,
                 &[][..],
+                None,
                 None,
             ),
         };
@@ -200,6 +208,7 @@ impl ListingInfo {
                 links,
                 empty: &self.empty,
                 near,
+                alert,
                 pagination: pagination(&self.url, part, self.archived),
             },
             cards,

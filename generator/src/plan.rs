@@ -13,9 +13,7 @@ use serde_json::Map;
 use crate::completion;
 use crate::config::SiteConfig;
 use crate::content::ContentPage;
-use crate::context::{
-    Choice, Content, DomainCard, Home, Link, Page, PageMeta, RegionChoices, Search,
-};
+use crate::context::{Content, DomainCard, Home, Link, Page, PageMeta};
 use crate::french;
 use crate::jobs::{FeedMeta, Job, Output, SitemapUrl, offer_page, sitemap_jobs};
 use crate::listing::{Layout, Listing, ListingInfo};
@@ -197,7 +195,7 @@ impl<'a> Planner<'a> {
             Page::Publish(publish),
             Vec::new(),
         );
-        let search = Page::Search(search_context(config));
+        let search = Page::Search(crate::forms::search_context(config));
         self.html("/recherche/", "search.html", search, Vec::new());
         let links = crate::forms::links_context(&Map::new(), &[]);
         self.html("/gerer/", "links.html", Page::Form(links), Vec::new());
@@ -359,6 +357,7 @@ pub fn plan<'a>(
             links: Vec::new(),
             empty: "Aucune annonce en cours pour le moment.".into(),
             near: None,
+            alert: String::new(),
         });
         planner.domains(&groups);
         planner.domain_departments(&groups);
@@ -389,74 +388,4 @@ pub fn plan<'a>(
     let sitemap = std::mem::take(&mut planner.sitemap);
     planner.jobs.extend(sitemap_jobs(sitemap));
     planner.jobs
-}
-
-/// The search page: its filters, and the browsing links shown without JavaScript
-/// (without counts, so that the page changes only with the site's config).
-fn search_context(config: &SiteConfig) -> Search {
-    let geo = geography();
-    let choice = |code: &str, label: &str| Choice {
-        code: code.to_owned(),
-        label: label.to_owned(),
-        url: None,
-    };
-    let departments = geo
-        .regions_in_reading_order()
-        .into_iter()
-        .map(|region| RegionChoices {
-            label: region.name.to_owned(),
-            code: region.code.to_owned(),
-            departments: geo
-                .departments()
-                .iter()
-                .filter(|d| d.region == region.code)
-                .map(|d| choice(d.code, &format!("{} ({})", d.name, d.code)))
-                .collect(),
-        })
-        .collect();
-    let regions = geo
-        .regions_in_reading_order()
-        .into_iter()
-        .map(|r| Choice {
-            url: Some(urls::region(r)),
-            ..choice(r.code, r.name)
-        })
-        .collect();
-    let domains = config
-        .domains
-        .iter()
-        .map(|d| Choice {
-            url: Some(urls::domain(&d.slug)),
-            ..choice(&d.slug, &d.label)
-        })
-        .collect();
-    // Named from the visitor's side: whom they will find.
-    let kinds = vec![
-        choice(
-            offers::Kind::Request.as_str(),
-            "Des structures ou des personnes qui cherchent de l'aide",
-        ),
-        choice(
-            offers::Kind::Offer.as_str(),
-            "Des personnes ou des structures qui proposent leur aide",
-        ),
-    ];
-    let engagements = offers::Engagement::ALL
-        .iter()
-        .map(|e| choice(e.as_str(), e.label()))
-        .collect();
-    Search {
-        page: PageMeta::new(
-            "Rechercher une annonce",
-            "Chercher parmi toutes les annonces d'entraide, par mots-clés, domaine, lieu et type d'engagement.",
-            "/recherche/",
-        ),
-        domains,
-        regions,
-        departments,
-        kinds,
-        engagements,
-        radii: urls::SEARCH_RADII.to_vec(),
-        default_radius: urls::DEFAULT_RADIUS,
-    }
 }

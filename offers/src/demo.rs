@@ -255,6 +255,7 @@ pub fn demo_offers(count: usize, seed: u64, now: DateTime<Utc>) -> Result<Vec<Of
             status,
             created,
             published,
+            listed: None,
             updated,
             expires: published.unwrap_or(created) + Duration::days(LIFETIME_DAYS),
             version: if status == Status::Pending { 1 } else { 2 },

@@ -155,6 +155,10 @@ pub struct Offer {
     pub status: Status,
     pub created: DateTime<Utc>,
     pub published: Option<DateTime<Utc>>,
+    /// When it last became listed (confirmed, renewed, back online): alerts
+    /// confirmed later do not get it, alerts confirmed before get it once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<DateTime<Utc>>,
     pub updated: DateTime<Utc>,
     pub expires: DateTime<Utc>,
     /// Bumped by every stored write; an update must name the version it read.

@@ -619,6 +619,7 @@ impl Draft {
             status: Status::Pending,
             created: now,
             published: None,
+            listed: None,
             updated: now,
             expires,
             version: 1,

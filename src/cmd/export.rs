@@ -1,4 +1,5 @@
-//! `entraide export`: one offer per line, as JSON.
+//! `entraide export`: one offer per line, as JSON, then (a full backup) one
+//! alert per line.
 
 use std::io::Write;
 
@@ -10,7 +11,7 @@ use super::Env;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Seulement les annonces publiques, sans aucun champ privé (adresse électronique, version…).
+    /// Seulement les annonces publiques, sans aucun champ privé (adresse électronique, version…) et sans les alertes.
     #[arg(long)]
     pub public: bool,
 }
@@ -32,6 +33,9 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
     } else {
         for offer in &offers {
             offers::jsonl::write_line(&mut out, offer)?;
+        }
+        for alert in &env.store.list_alerts().await? {
+            offers::jsonl::write_alert_line(&mut out, alert)?;
         }
     }
     out.flush()

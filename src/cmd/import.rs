@@ -1,4 +1,4 @@
-//! `entraide import`: restores offers from JSON Lines, all or nothing.
+//! `entraide import`: restores offers and alerts from JSON Lines, all or nothing.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -24,8 +24,8 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("impossible d'ouvrir {}", args.file.display()))?;
         Box::new(std::io::BufReader::new(file))
     };
-    let offers = match offers::jsonl::read_lines(reader, &config.domain_slugs()) {
-        Ok(offers) => offers,
+    let backup = match offers::jsonl::read_lines(reader, &config.domain_slugs()) {
+        Ok(backup) => backup,
         Err(problems) => bail!(
             "import annulé, rien n'a été écrit ; {} problème(s) :\n{}",
             problems.len(),
@@ -37,7 +37,13 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
                 .join("\n")
         ),
     };
-    env.store.import(&offers).await?;
-    eprintln!("{} annonces importées dans {}", offers.len(), env.store_url);
+    env.store.import(&backup.offers).await?;
+    env.store.import_alerts(&backup.alerts).await?;
+    eprintln!(
+        "{} annonces et {} alertes importées dans {}",
+        backup.offers.len(),
+        backup.alerts.len(),
+        env.store_url
+    );
     Ok(())
 }

@@ -267,6 +267,7 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         clock: chrono::Utc::now,
     };
     tokio::spawn(sweep_every_hour(state.clone()));
+    tokio::spawn(alerts_every_interval(state.clone()));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", args.bind))?;
@@ -370,6 +371,19 @@ async fn sweep_every_hour(state: AppState) {
         ticks.tick().await;
         if let Err(error) = functions::sweep::sweep(&state).await {
             tracing::error!("sweep failed: {error}");
+        }
+    }
+}
+
+/// Matches new offers against the alerts and mails those due, every
+/// `alert_interval_seconds` (read again at each pass: an edited site.toml
+/// applies from the next one).
+async fn alerts_every_interval(state: AppState) {
+    loop {
+        let seconds = state.site().config.alert_interval_seconds;
+        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        if let Err(error) = functions::alerts_run::run_alerts(&state).await {
+            tracing::error!("alerts failed: {error}");
         }
     }
 }

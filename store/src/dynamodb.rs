@@ -12,7 +12,8 @@
 //! - `counter#KEY`: `count`, `expires`, `ttl` (rate limits);
 //! - `marks#KEY`: `members` (a map of member → expiry), `ttl` (who reported an
 //!   offer); expired members leave the map at the next mark;
-//! - `meta#seq`: the change sequence, bumped atomically.
+//! - `meta#seq`: the change sequence, bumped atomically;
+//! - `alert#ID` and `cursor#NAME`: see the `alerts` module.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -32,6 +33,8 @@ use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
+
+mod alerts;
 
 use crate::{Changes, Marked, Store, StoreError};
 use offers::{Offer, PENDING_HOURS, Status};
@@ -177,27 +180,41 @@ impl DynamoStore {
                 .build()
                 .map_err(backend)
         };
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(CHANGES_INDEX)
-            .key_schema(key_element("feed", KeyType::Hash)?)
-            .key_schema(key_element("seq", KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
-            .build()
-            .map_err(backend)?;
-        let created = self
+        let index = |name: &str, hash: &str, range: &str, projection| {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key_element(hash, KeyType::Hash)?)
+                .key_schema(key_element(range, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(projection).build())
+                .build()
+                .map_err(backend)
+        };
+        let mut table = self
             .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attribute("pk", ScalarAttributeType::S)?)
-            .attribute_definitions(attribute("feed", ScalarAttributeType::S)?)
-            .attribute_definitions(attribute("seq", ScalarAttributeType::N)?)
             .key_schema(key_element("pk", KeyType::Hash)?)
-            .global_secondary_indexes(index)
+            .global_secondary_indexes(index(
+                CHANGES_INDEX,
+                "feed",
+                "seq",
+                ProjectionType::KeysOnly,
+            )?);
+        for (name, hash, range) in alerts::INDEXES {
+            table = table.global_secondary_indexes(index(name, hash, range, ProjectionType::All)?);
+        }
+        for (name, kind) in [
+            ("pk", ScalarAttributeType::S),
+            ("feed", ScalarAttributeType::S),
+            ("seq", ScalarAttributeType::N),
+        ]
+        .into_iter()
+        .chain(alerts::ATTRIBUTES)
+        {
+            table = table.attribute_definitions(attribute(name, kind)?);
+        }
+        let created = table
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)
@@ -570,6 +587,31 @@ impl Store for DynamoStore {
                 _ => return Ok(changes),
             }
         }
+    }
+
+    async fn is_marked(
+        &self,
+        key_name: &str,
+        member: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("{MARKS}{key_name}"))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        let expiry = output
+            .item()
+            .and_then(|item| item.get("members"))
+            .and_then(|members| members.as_m().ok())
+            .and_then(|members| members.get(member))
+            .and_then(|expiry| expiry.as_n().ok())
+            .and_then(|expiry| expiry.parse::<i64>().ok());
+        Ok(expiry.is_some_and(|expiry| expiry > now.timestamp()))
     }
 
     async fn bump(

@@ -1,8 +1,9 @@
 //! Where offers live: the `Store` trait (offers, their change feed, rate counters,
-//! sets of marks), its backends — SQLite in one file (feature `sqlite`, the
+//! sets of marks, alerts), its backends — SQLite in one file (feature `sqlite`, the
 //! default) and DynamoDB (feature `dynamodb`) — and how a store URL picks one;
 //! the sweep that keeps a store tidy.
 
+pub mod alerts;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod private_files;
@@ -10,6 +11,7 @@ pub mod private_files;
 pub mod sqlite;
 pub mod sweep;
 
+pub use alerts::AlertStore;
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoStore;
 #[cfg(feature = "sqlite")]
@@ -31,12 +33,12 @@ pub const DEFAULT_STORE_URL: &str = "sqlite://data/entraide.db";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("offer {0} already exists")]
+    #[error("{0} already exists")]
     AlreadyExists(Ulid),
-    #[error("offer {0} not found")]
+    #[error("{0} not found")]
     NotFound(Ulid),
     /// The offer changed since it was read: the write was refused, nothing was lost.
-    #[error("offer {id} was changed meanwhile (expected version {expected}, stored {stored})")]
+    #[error("{id} was changed meanwhile (expected version {expected}, stored {stored})")]
     VersionConflict {
         id: Ulid,
         expected: u64,
@@ -71,7 +73,7 @@ pub struct Changes {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AlertStore + Send + Sync {
     /// Stores a new offer; refused if its id exists.
     async fn create(&self, offer: &Offer) -> Result<(), StoreError>;
     async fn get(&self, id: Ulid) -> Result<Option<Offer>, StoreError>;
@@ -113,6 +115,14 @@ pub trait Store: Send + Sync {
     async fn forget_expired(&self, _now: DateTime<Utc>) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Whether `member` has a live mark in the set `key` at `now` (marks nothing).
+    async fn is_marked(
+        &self,
+        key: &str,
+        member: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     async fn list_published(&self) -> Result<Vec<Offer>, StoreError> {
         self.list(Some(Status::Published)).await

@@ -10,6 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use ulid::Ulid;
 
+mod alerts;
+
 use crate::private_files;
 use crate::{Changes, Marked, Store, StoreError};
 use offers::{Offer, Status};
@@ -45,6 +47,25 @@ const MIGRATIONS: &[M<'static>] = &[
         PRIMARY KEY (key, member)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX marks_expiry ON marks (expires);",
+    ),
+    // Alerts, filed by index key, address and due time (`offers::alerts`);
+    // named positions in the change feed.
+    M::up(
+        "CREATE TABLE alerts (
+        id TEXT PRIMARY KEY NOT NULL,
+        key TEXT,
+        owner TEXT NOT NULL,
+        due INTEGER,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX alerts_key ON alerts (key, id) WHERE key IS NOT NULL;
+    CREATE INDEX alerts_owner ON alerts (owner, id);
+    CREATE INDEX alerts_due ON alerts (due, id) WHERE due IS NOT NULL;
+    CREATE TABLE cursors (
+        name TEXT PRIMARY KEY NOT NULL,
+        value INTEGER NOT NULL
+    ) STRICT;",
     ),
 ];
 
@@ -321,6 +342,27 @@ impl Store for SqliteStore {
             )?;
             tx.commit()?;
             Ok(Marked { members, new })
+        })
+        .await
+    }
+
+    async fn is_marked(
+        &self,
+        key: &str,
+        member: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (key, member) = (key.to_owned(), member.to_owned());
+        let now = now.timestamp();
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT 1 FROM marks WHERE key = ?1 AND member = ?2 AND expires > ?3",
+                    params![key, member, now],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
         })
         .await
     }

@@ -2,7 +2,7 @@
 //! hours, offers past their date become expired, and closed offers are erased
 //! once their page has been kept long enough; offers hidden by moderation are
 //! erased after the same delay, counted from the day they were hidden; expired
-//! counters and marks go.
+//! counters and marks go, and so do alerts left unconfirmed for 48 hours.
 
 use chrono::{DateTime, Duration, Utc};
 use offers::{PENDING_HOURS, Status};
@@ -15,6 +15,17 @@ pub struct Swept {
     pub expired: usize,
     pub closed_erased: usize,
     pub hidden_erased: usize,
+    pub unconfirmed_alerts_erased: usize,
+}
+
+impl Swept {
+    /// Whether any offer changed: the pages that show it must be drawn again.
+    pub fn changed_offers(&self) -> bool {
+        Swept {
+            unconfirmed_alerts_erased: 0,
+            ..*self
+        } != Swept::default()
+    }
 }
 
 /// One pass over the store; the caller rebuilds what changed (`entraide serve`,
@@ -27,6 +38,7 @@ pub async fn sweep_store(
     let mut swept = Swept::default();
     // Rate-limit and report digests go when their window ends.
     store.forget_expired(now).await?;
+    swept.unconfirmed_alerts_erased = store.erase_unconfirmed_alerts(now).await?;
     for mut offer in store.list(None).await? {
         match offer.status {
             Status::Pending if offer.created + Duration::hours(PENDING_HOURS) <= now => {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use offers::Status;
+use offers::alerts::{Alert, AlertStatus, Frequency, PENDING_KEY};
 use offers::demo::demo_offers;
+use offers::search::Criteria;
 #[cfg(feature = "dynamodb")]
 use store::DynamoStore;
 use store::{Marked, SqliteStore, Store, StoreError, open_store};
@@ -40,6 +42,7 @@ async fn store_contract(store: Arc<dyn Store>) {
     offers_contract(store.as_ref()).await;
     counters_contract(store.as_ref()).await;
     marks_contract(store.as_ref()).await;
+    alerts_contract(store.as_ref()).await;
 }
 
 /// Offers: create, versioned update, import, lists, change feed, erasure.
@@ -206,6 +209,15 @@ async fn marks_contract(store: &dyn Store) {
         },
         "…so the first mark lapses on time"
     );
+    assert!(store.is_marked("reports:z", "a", much_later).await.unwrap());
+    assert!(
+        !store
+            .is_marked("reports:z", "a", much_much_later)
+            .await
+            .unwrap(),
+        "a lapsed mark is no mark"
+    );
+    assert!(!store.is_marked("reports:z", "b", much_later).await.unwrap());
     store.reset("reports:x").await.unwrap();
     assert_eq!(
         mark("c", later, much_later).await.unwrap(),
@@ -215,6 +227,154 @@ async fn marks_contract(store: &dyn Store) {
         },
         "reset forgets the set"
     );
+}
+
+/// Alerts made one after the other have ids in that order.
+fn alert(query: &str, status: AlertStatus, owner: &str) -> Alert {
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let criteria = Criteria::from_query(query, &["sante".to_owned()]).unwrap();
+    let email = format!("{owner}@exemple.org");
+    Alert {
+        id: offers::Ulid::from_parts(1_800_000_000_000 + made, 0),
+        status,
+        confirmed: (status != AlertStatus::Pending).then(now),
+        version: 1,
+        ..Alert::new(email, owner.into(), criteria, Frequency::Daily, now())
+    }
+}
+
+/// Alerts: create, confirm, versioned update, delete, lists by index key, by
+/// address and by due time, import, expiry of unconfirmed ones; cursors.
+async fn alerts_contract(store: &dyn Store) {
+    let ids = |alerts: Vec<Alert>| alerts.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    let pending = alert("departement=29", AlertStatus::Pending, "lea");
+    store.create_alert(&pending).await.unwrap();
+    assert_eq!(
+        store.get_alert(pending.id).await.unwrap().as_ref(),
+        Some(&pending)
+    );
+    assert!(matches!(
+        store.create_alert(&pending).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert!(
+        store.alerts_by_key("d:29").await.unwrap().is_empty(),
+        "not confirmed yet"
+    );
+    assert_eq!(
+        ids(store.alerts_by_key(PENDING_KEY).await.unwrap()),
+        [pending.id]
+    );
+
+    // confirm: filed under its key, the stale write refused
+    let mut confirmed = pending.clone();
+    confirmed.status = AlertStatus::Active;
+    confirmed.confirmed = Some(now());
+    let stored = store.update_alert(&confirmed).await.unwrap();
+    assert_eq!(stored.version, pending.version + 1);
+    assert!(matches!(
+        store.update_alert(&confirmed).await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    assert_eq!(
+        ids(store.alerts_by_key("d:29").await.unwrap()),
+        [pending.id]
+    );
+    assert!(store.alerts_by_key(PENDING_KEY).await.unwrap().is_empty());
+
+    // others: another key, another address, paused (filed under no key)
+    let near = alert("pres=brest-29&rayon=20", AlertStatus::Active, "lea");
+    let other = alert("departement=29", AlertStatus::Active, "noe");
+    let paused = alert("departement=29", AlertStatus::Paused, "noe");
+    for alert in [&near, &other, &paused] {
+        store.create_alert(alert).await.unwrap();
+    }
+    assert_eq!(
+        ids(store.alerts_by_key("d:29").await.unwrap()),
+        [pending.id, other.id]
+    );
+    assert_eq!(
+        ids(store.alerts_by_key("cell:48:-5").await.unwrap()),
+        [near.id]
+    );
+    assert_eq!(
+        ids(store.alerts_of_owner("lea").await.unwrap()),
+        [pending.id, near.id]
+    );
+    assert_eq!(
+        ids(store.alerts_of_owner("noe").await.unwrap()),
+        [other.id, paused.id]
+    );
+
+    // due: offers waiting, mailed once the time comes
+    assert!(store.due_alerts(now()).await.unwrap().is_empty());
+    let mut waiting = stored.clone();
+    waiting.queued = vec![offers::Ulid::new()];
+    waiting.due = Some(now() + chrono::Duration::hours(1));
+    let waiting = store.update_alert(&waiting).await.unwrap();
+    assert!(store.due_alerts(now()).await.unwrap().is_empty(), "not yet");
+    let due = store
+        .due_alerts(now() + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(due, std::slice::from_ref(&waiting));
+    let mut sent = waiting.clone();
+    sent.sent = std::mem::take(&mut sent.queued);
+    sent.due = None;
+    store.update_alert(&sent).await.unwrap();
+    assert!(
+        store
+            .due_alerts(now() + chrono::Duration::hours(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // delete, list, import
+    assert!(store.delete_alert(other.id).await.unwrap());
+    assert!(!store.delete_alert(other.id).await.unwrap());
+    assert_eq!(store.get_alert(other.id).await.unwrap(), None);
+    let all = store.list_alerts().await.unwrap();
+    assert_eq!(ids(all.clone()), [pending.id, near.id, paused.id]);
+    store
+        .import_alerts(std::slice::from_ref(&other))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_alert(other.id).await.unwrap(),
+        Some(other.clone())
+    );
+
+    // an unconfirmed alert lapses after 48 hours
+    let lapsing = alert("region=53", AlertStatus::Pending, "zoe");
+    store.create_alert(&lapsing).await.unwrap();
+    assert_eq!(
+        store
+            .erase_unconfirmed_alerts(now() + chrono::Duration::hours(47))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .erase_unconfirmed_alerts(now() + chrono::Duration::hours(48))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.get_alert(lapsing.id).await.unwrap(), None);
+    assert!(
+        store.get_alert(near.id).await.unwrap().is_some(),
+        "confirmed alerts stay"
+    );
+
+    // cursors
+    assert_eq!(store.cursor("alerts").await.unwrap(), 0);
+    store.save_cursor("alerts", 42).await.unwrap();
+    store.save_cursor("alerts", 43).await.unwrap();
+    assert_eq!(store.cursor("alerts").await.unwrap(), 43);
+    assert_eq!(store.cursor("other").await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -71,6 +71,11 @@ describe('distance search on /recherche/', { concurrency: 1, skip: !SITE_URL && 
     await settled();
     for (;;) {
       const more = page.locator('#plus');
+      // The button is disabled while older periods load; it then shows or hides.
+      await page.waitForFunction(() => {
+        const button = document.getElementById('plus');
+        return button.hidden || !button.disabled;
+      }, null, { timeout: 20_000 });
       if (!(await more.isVisible())) break;
       const before = await page.locator('#statut').textContent();
       await more.click();

@@ -54,9 +54,15 @@ pub fn harness_secret() -> Secret {
 }
 
 pub fn harness() -> Harness {
+    harness_with(|_| {})
+}
+
+/// A harness whose site.toml is changed by `configure`.
+pub fn harness_with(configure: impl FnOnce(&mut generator::SiteConfig)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
+    let mut site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
+    configure(&mut site.config);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("test.db")).unwrap());
     let (mailer, outbox) = Mailer::in_memory(
         "Entraide <ne-pas-repondre@entraide.example>"
@@ -143,7 +149,7 @@ pub fn link_in(mail: &str, path: &str) -> String {
     let unfolded = unfolded(mail);
     let start = unfolded.find(path).unwrap();
     unfolded[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>'))
         .next()
         .unwrap()
         .to_owned()

@@ -179,6 +179,7 @@ impl<'a> Planner<'a> {
                         domain.label
                     ),
                     near: None,
+                    alert: alert_query(&[("domaine", &domain.slug)]),
                 }
             });
         }
@@ -248,6 +249,10 @@ impl<'a> Planner<'a> {
                             department_label(department)
                         ),
                         near: None,
+                        alert: alert_query(&[
+                            ("domaine", &domain.slug),
+                            ("departement", department.code),
+                        ]),
                     }
                 });
             }
@@ -325,6 +330,7 @@ impl<'a> Planner<'a> {
                 links: vec![LinkGroup::new("Par département", departments_of(region))],
                 empty: format!("Aucune annonce en cours dans la région {}.", region.name),
                 near: None,
+                alert: alert_query(&[("region", region.code)]),
             });
         }
         for department in geo.departments() {
@@ -375,6 +381,7 @@ impl<'a> Planner<'a> {
                     links: vec![LinkGroup::new("Autour de cette commune", around)],
                     empty: format!("Aucune annonce en cours à {}.", commune.name),
                     near: Some(near(commune)),
+                    alert: alert_query(&[("commune", commune.insee)]),
                 }
             });
         }
@@ -453,7 +460,18 @@ fn describe_department(config: &SiteConfig, department: &Department, groups: &Gr
             .filter(|c| c.department == department.code)
             .max_by_key(|c| c.population)
             .map(near),
+        alert: alert_query(&[("departement", department.code)]),
     }
+}
+
+/// A listing's scope as the query string of a search
+/// (`domaine=sante&departement=29`); slugs and codes need no escaping.
+fn alert_query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ const list = document.getElementById('resultats');
 const more = document.getElementById('plus');
 const browse = document.getElementById('parcourir');
 const placeInput = form.elements.pres;
+// « Créer une alerte » saves the search on screen.
+const alertQuery = document.querySelector('#alerte input[name="recherche"]');
 
 let pagefind = null;
 let buckets = [];
@@ -400,6 +402,7 @@ async function reset() {
 }
 
 async function run(params, reveal = false) {
+  if (alertQuery) alertQuery.value = params.toString();
   list.replaceChildren();
   more.hidden = true;
   suggestions.hidden = true;

@@ -1,0 +1,305 @@
+//! One pass of the alerts (every `alert_interval_seconds` in `entraide serve`,
+//! on a schedule on AWS): offers listed since the last pass are matched against
+//! the confirmed alerts and queued on each, then every alert whose mail is due
+//! gets one mail with what is still listed of its queue, at the mailer's pace.
+//!
+//! Nothing is lost on a crash: the change-feed cursor moves once the matches
+//! are stored (a pass run again queues nothing twice), and a queue is emptied
+//! once its mail has left.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use generator::Site;
+use offers::alerts::{Alert, AlertIndex, AlertStatus, candidate_keys};
+use offers::search::{Criteria, offer_stems};
+use offers::{Offer, Ulid};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::alerts_api::{change_alert, suppressed};
+use crate::error::AppError;
+use crate::mailer::{List, MailError, Outgoing};
+use crate::signed_links::alert_link;
+use crate::state::AppState;
+use crate::tokens::Purpose;
+
+/// The change-feed cursor of the alerts.
+const CURSOR: &str = "alerts";
+/// Offers listed in one mail; a link leads to the rest.
+pub const MAIL_OFFERS: usize = 20;
+/// How long an address that refused our mail stays refused.
+pub const SUPPRESSED_DAYS: i64 = 365;
+/// Ids of offers mailed to an alert are kept this long (an offer renewed after
+/// that may come once more).
+pub const SENT_KEPT_DAYS: i64 = 400;
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AlertsRun {
+    /// (alert, offer) pairs queued.
+    pub queued: usize,
+    pub mailed: usize,
+    /// Due alerts left for the next pass (the pace allows so many mails a pass).
+    pub deferred: usize,
+}
+
+/// An alert's criteria in words, the site's domain labels used.
+pub fn describe(site: &Site, criteria: &Criteria) -> String {
+    criteria.describe(|slug| {
+        site.config
+            .domains
+            .iter()
+            .find(|d| d.slug == slug)
+            .map_or_else(|| slug.to_owned(), |d| d.label.clone())
+    })
+}
+
+fn interval(state: &AppState) -> Duration {
+    let seconds = state.site().config.alert_interval_seconds;
+    Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
+}
+
+/// One pass: match, then mail.
+pub async fn run_alerts(state: &AppState) -> Result<AlertsRun, AppError> {
+    let queued = match_new_offers(state).await?;
+    let (mailed, deferred) = mail_due_alerts(state).await?;
+    let run = AlertsRun {
+        queued,
+        mailed,
+        deferred,
+    };
+    if run != AlertsRun::default() {
+        tracing::info!(?run, "alerts");
+    }
+    Ok(run)
+}
+
+/// Queues the offers listed since the last pass on the alerts they match.
+async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
+    let store = &state.store;
+    let internal = AppError::internal;
+    let cursor = store.cursor(CURSOR).await.map_err(internal)?;
+    let changes = store.changes_since(cursor).await.map_err(internal)?;
+    if changes.cursor == cursor {
+        return Ok(0);
+    }
+    let now = state.now();
+    let mut offers = Vec::new();
+    for id in &changes.ids {
+        if let Some(offer) = store.get(*id).await.map_err(internal)?
+            && offer.is_listed(now)
+            && offer.listed.is_some()
+        {
+            offers.push(offer);
+        }
+    }
+    let keys: BTreeSet<String> = offers.iter().flat_map(candidate_keys).collect();
+    let mut alerts = Vec::new();
+    for key in &keys {
+        alerts.extend(store.alerts_by_key(key).await.map_err(internal)?);
+    }
+    let index = AlertIndex::new(&alerts);
+    let mut found: HashMap<usize, Vec<Ulid>> = HashMap::new();
+    for offer in &offers {
+        for hit in index.hits(offer) {
+            found.entry(hit.alert).or_default().push(offer.id);
+        }
+    }
+    let mut queued = 0;
+    for (position, ids) in found {
+        queued += ids.len();
+        let period = alerts[position].frequency.period(interval(state));
+        change_alert(state, alerts[position].clone(), |alert| {
+            let new: Vec<Ulid> = ids.iter().copied().filter(|id| !alert.has(*id)).collect();
+            alert.queued.extend(new);
+            if alert.due.is_none() && !alert.queued.is_empty() {
+                alert.due = Some(alert.last_sent.map_or(now, |last| (last + period).max(now)));
+            }
+        })
+        .await?;
+    }
+    store
+        .save_cursor(CURSOR, changes.cursor)
+        .await
+        .map_err(internal)?;
+    Ok(queued)
+}
+
+/// Mails the alerts whose mail is due, as many as the pace allows in one
+/// interval; returns how many were mailed and how many wait.
+async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
+    let now = state.now();
+    let due = state
+        .store
+        .due_alerts(now)
+        .await
+        .map_err(AppError::internal)?;
+    let config = state.site().config.clone();
+    let per_minute = usize::try_from(config.alert_mails_per_minute).unwrap_or(usize::MAX);
+    let minutes = usize::try_from(config.alert_interval_seconds.div_ceil(60)).unwrap_or(1);
+    let budget = per_minute.saturating_mul(minutes.max(1));
+    let pause = StdDuration::from_millis(60_000 / u64::from(config.alert_mails_per_minute));
+    let deferred = due.len().saturating_sub(budget);
+    let mut mailed = 0;
+    for alert in due.into_iter().take(budget) {
+        if mail_alert(state, alert, now).await? {
+            mailed += 1;
+            tokio::time::sleep(pause).await;
+        }
+    }
+    Ok((mailed, deferred))
+}
+
+/// One offer in an alert's mail.
+#[derive(Serialize)]
+struct MailedOffer {
+    title: String,
+    kind: &'static str,
+    domain: String,
+    place: String,
+    distance: Option<u32>,
+    url: String,
+}
+
+/// Mails one alert what is still listed of its queue (nothing if nothing is),
+/// then empties the queue; `true` if a mail left.
+async fn mail_alert(state: &AppState, alert: Alert, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let queue = alert.queued.clone();
+    let mut offers = Vec::new();
+    if alert.status == AlertStatus::Active {
+        for id in &queue {
+            if let Some(offer) = state.store.get(*id).await.map_err(AppError::internal)?
+                && offer.is_listed(now)
+            {
+                offers.push(offer);
+            }
+        }
+    }
+    let mailed = !offers.is_empty();
+    if mailed {
+        match state.mailer.send(alert_mail(state, &alert, offers)?).await {
+            Ok(()) => {}
+            Err(MailError::Rejected(reason)) => {
+                tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
+                return suppress(state, &alert.owner, now).await.map(|()| false);
+            }
+            // Kept queued: the next pass tries again.
+            Err(error) => return Err(AppError::internal(error)),
+        }
+    }
+    let kept_since = now - Duration::days(SENT_KEPT_DAYS);
+    change_alert(state, alert, |alert| {
+        alert.queued.retain(|id| !queue.contains(id));
+        alert.sent.extend(queue.iter().copied());
+        alert
+            .sent
+            .retain(|id| DateTime::<Utc>::from(id.datetime()) > kept_since);
+        alert.due = None;
+        if mailed {
+            alert.last_sent = Some(now);
+        }
+    })
+    .await?;
+    Ok(mailed)
+}
+
+/// The mail of an alert: its offers nearest first (when it has a place), then
+/// newest, at most [`MAIL_OFFERS`].
+fn alert_mail(state: &AppState, alert: &Alert, offers: Vec<Offer>) -> Result<Outgoing, AppError> {
+    let site = state.site();
+    let base = state.base_url();
+    let criteria = &alert.criteria;
+    let (stems, centre) = (criteria.keyword_stems(), criteria.centre());
+    let mut listed: Vec<(Option<u32>, Offer)> = offers
+        .into_iter()
+        .map(|offer| {
+            let distance = criteria
+                .matches(&offer, &offer_stems(&offer), &stems, centre)
+                .flatten();
+            (distance, offer)
+        })
+        .collect();
+    listed.sort_by(|(a, x), (b, y)| {
+        a.unwrap_or(u32::MAX)
+            .cmp(&b.unwrap_or(u32::MAX))
+            .then(y.listed.cmp(&x.listed))
+    });
+    let more = listed.len().saturating_sub(MAIL_OFFERS);
+    let domain = |slug: &str| {
+        site.config
+            .domains
+            .iter()
+            .find(|d| d.slug == slug)
+            .map_or_else(|| slug.to_owned(), |d| d.label.clone())
+    };
+    let shown: Vec<MailedOffer> = listed
+        .into_iter()
+        .take(MAIL_OFFERS)
+        .map(|(distance, offer)| MailedOffer {
+            kind: offer.kind.label(),
+            domain: domain(&offer.domain),
+            place: offer.place_label(),
+            distance,
+            url: format!("{base}/annonces/{}/", offer.id),
+            title: offer.title,
+        })
+        .collect();
+    let unsubscribe = alert_link(state, alert, Purpose::Unsubscribe);
+    let context = json!({
+        "description": describe(&site, criteria),
+        "offers": shown,
+        "more": more,
+        "search_url": format!("{base}/recherche/?{}", criteria.to_query()),
+        "manage_link": alert_link(state, alert, Purpose::AlertManage),
+        "unsubscribe_link": unsubscribe,
+    });
+    let subject = if shown.len() > 1 {
+        format!(
+            "{} nouvelles annonces pour votre alerte",
+            shown.len() + more
+        )
+    } else {
+        "Une nouvelle annonce pour votre alerte".to_owned()
+    };
+    let host = url::Url::parse(&base)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let mail = Outgoing::themed(&site, "alert", &alert.email, subject, &context)
+        .map_err(AppError::internal)?;
+    Ok(Outgoing {
+        list: Some(List {
+            id: format!("alertes.{host}"),
+            unsubscribe,
+        }),
+        ..mail
+    })
+}
+
+/// An address that refused our mail for good, or complained: its alerts are
+/// erased, and no new one is mailed for a year.
+pub async fn suppress(state: &AppState, owner: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    let store = &state.store;
+    store
+        .mark(
+            &suppressed(owner),
+            "",
+            now,
+            now + Duration::days(SUPPRESSED_DAYS),
+        )
+        .await
+        .map_err(AppError::internal)?;
+    for alert in store
+        .alerts_of_owner(owner)
+        .await
+        .map_err(AppError::internal)?
+    {
+        store
+            .delete_alert(alert.id)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    Ok(())
+}

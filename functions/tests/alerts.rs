@@ -1,0 +1,289 @@
+//! Alerts through the router and one pass of `run_alerts`: subscribe, confirm by
+//! POST only, matching offers mailed once, others never, one-click
+//! unsubscription, the private page, refusals that keep what was typed.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Duration;
+use common::*;
+use functions::alerts_run::{AlertsRun, run_alerts};
+use offers::alerts::{Alert, AlertStatus};
+use offers::demo::demo_offers;
+use offers::{Offer, Status};
+
+const FORM: &str =
+    "recherche=departement%3D29&email=lea%40exemple.org&frequence=immediate&website=&form_token=";
+
+/// A harness whose alert mails leave without a pause.
+fn quick() -> Harness {
+    harness_with(|config| config.alert_mails_per_minute = 60_000)
+}
+
+/// A listed offer in `commune` (INSEE), titled `title`.
+fn listed_offer(seed: u64, commune: &str, title: &str) -> Offer {
+    let mut offer = demo_offers(1, seed, clock()).unwrap().remove(0);
+    offer.title = title.into();
+    offer.commune = Some(commune.into());
+    offer.department = None;
+    offer.remote = false;
+    offer.status = Status::Published;
+    offer.published = Some(clock());
+    offer.listed = Some(clock());
+    offer.expires = clock() + Duration::days(10);
+    offer.start = None;
+    offer.end = None;
+    offer
+}
+
+async fn alerts(h: &Harness) -> Vec<Alert> {
+    h.store.list_alerts().await.unwrap()
+}
+
+/// Subscribes with `form`, confirms from the mail, and returns the alert.
+async fn subscribed(h: &Harness, form: &str) -> Alert {
+    let sent = h.send(post_to("/api/alerts", form)).await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    assert!(text(sent).await.contains("Vérifiez votre messagerie"));
+    let mail = h.mails().pop().unwrap();
+    assert!(mail.contains("Subject: Confirmez votre alerte"), "{mail}");
+    let link = link_in(&mail, "/api/alerts/confirm?token=");
+    // A mail scanner's GET changes nothing.
+    let page = h
+        .send(Request::get(&link).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(text(page).await.contains("Activer l&#x27;alerte"));
+    assert_eq!(alerts(h).await[0].status, AlertStatus::Pending);
+    let confirmed = h.send(post_to(&link, "")).await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert!(text(confirmed).await.contains("Votre alerte est active"));
+    let alert = alerts(h).await.pop().unwrap();
+    assert_eq!(alert.status, AlertStatus::Active);
+    alert
+}
+
+#[tokio::test]
+async fn can_subscribe_confirm_and_receive_only_new_matching_offers_once() {
+    let h = quick();
+    subscribed(&h, FORM).await;
+    assert_eq!(h.mails().len(), 1, "nothing but the confirmation before it");
+    let near = listed_offer(1, "29178", "Aide aux devoirs au bourg");
+    let far = listed_offer(2, "69123", "Jardinage partage a Lyon");
+    h.store.import(&[near.clone(), far.clone()]).await.unwrap();
+
+    let run = run_alerts(&h.state).await.unwrap();
+    assert_eq!(run.mailed, 1, "{run:?}");
+    let mail = unfolded(&h.mails().pop().unwrap());
+    assert!(
+        mail.contains("Une nouvelle annonce pour votre alerte"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains(&near.title) && !mail.contains(&far.title),
+        "{mail}"
+    );
+    assert!(!mail.contains(&near.email), "never a poster's address");
+    for header in [
+        "List-Unsubscribe: <http://127.0.0.1:8080/api/alerts/unsubscribe?token=",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        "List-Id: <alertes.127.0.0.1>",
+        "Auto-Submitted: auto-generated",
+    ] {
+        assert!(mail.contains(header), "{header} in {mail}");
+    }
+    assert!(mail.contains("/api/alerts/manage?token="));
+
+    // The same offers again (an edit), or nothing new: no mail.
+    let mut edited = near.clone();
+    edited.title = "Aide aux devoirs, le mercredi".into();
+    h.store.import(&[edited]).await.unwrap();
+    assert_eq!(run_alerts(&h.state).await.unwrap(), AlertsRun::default());
+    assert_eq!(h.mails().len(), 2);
+
+    // One click, by POST from the mailbox provider (no origin of ours).
+    let unsubscribe = link_in(&mail, "/api/alerts/unsubscribe?token=");
+    let scanned = h
+        .send(Request::get(&unsubscribe).body(Body::empty()).unwrap())
+        .await;
+    assert!(text(scanned).await.contains("Arrêter l&#x27;alerte"));
+    assert_eq!(alerts(&h).await.len(), 1, "a GET erases nothing");
+    let one_click = Request::post(&unsubscribe)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("List-Unsubscribe=One-Click"))
+        .unwrap();
+    assert_eq!(h.send(one_click).await.status(), StatusCode::OK);
+    assert!(
+        alerts(&h).await.is_empty(),
+        "the alert and its address are gone"
+    );
+    let stored = h.store.list_alerts().await.unwrap();
+    assert!(!format!("{stored:?}").contains("lea@exemple.org"));
+    h.store
+        .import(&[listed_offer(3, "29178", "Une autre annonce au bourg")])
+        .await
+        .unwrap();
+    run_alerts(&h.state).await.unwrap();
+    assert_eq!(h.mails().len(), 2, "nothing after unsubscribing");
+}
+
+#[tokio::test]
+async fn leaves_out_an_offer_filled_before_the_mail_and_waits_for_the_day() {
+    let h = quick();
+    let form = FORM.replace("immediate", "daily");
+    let alert = subscribed(&h, &form).await;
+    let filled = listed_offer(1, "29178", "Pourvue avant le courriel");
+    h.store.import(std::slice::from_ref(&filled)).await.unwrap();
+    // Mailed yesterday: today's offers wait for tomorrow's mail.
+    let mut mailed_yesterday = h.store.get_alert(alert.id).await.unwrap().unwrap();
+    mailed_yesterday.last_sent = Some(clock() - Duration::hours(1));
+    h.store.update_alert(&mailed_yesterday).await.unwrap();
+    let run = run_alerts(&h.state).await.unwrap();
+    assert_eq!((run.queued, run.mailed), (1, 0), "{run:?}");
+    let mut closed = h.store.get(filled.id).await.unwrap().unwrap();
+    closed.status = Status::Filled;
+    h.store.update(&closed).await.unwrap();
+    let mut due = h.store.get_alert(alert.id).await.unwrap().unwrap();
+    due.due = Some(clock());
+    h.store.update_alert(&due).await.unwrap();
+    assert_eq!(run_alerts(&h.state).await.unwrap().mailed, 0);
+    assert_eq!(h.mails().len(), 1, "only the confirmation");
+    let after = h.store.get_alert(alert.id).await.unwrap().unwrap();
+    assert!(after.queued.is_empty() && after.due.is_none(), "{after:?}");
+}
+
+#[tokio::test]
+async fn errors_on_bad_alert_forms_keeping_what_was_typed() {
+    let h = quick();
+    let bad_address = FORM.replace("lea%40exemple.org", "lea-at-exemple");
+    let refused = h.send(post_to("/api/alerts", &bad_address)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(refused).await;
+    assert!(
+        page.contains("value=\"lea-at-exemple\""),
+        "refilled: {page}"
+    );
+    assert!(
+        page.contains("Finistère (29)"),
+        "the search in words: {page}"
+    );
+
+    let unknown = FORM.replace("departement%3D29", "departement%3D999");
+    let refused = h.send(post_to("/api/alerts", &unknown)).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    let no_frequency = FORM.replace("frequence=immediate", "frequence=souvent");
+    let refused = h.send(post_to("/api/alerts", &no_frequency)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let elsewhere = Request::post("/api/alerts")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://ailleurs.example")
+        .body(Body::from(FORM))
+        .unwrap();
+    assert_eq!(h.send(elsewhere).await.status(), StatusCode::FORBIDDEN);
+
+    let robot = FORM.replace("website=", "website=http%3A%2F%2Fspam.example");
+    assert_eq!(
+        h.send(post_to("/api/alerts", &robot)).await.status(),
+        StatusCode::OK
+    );
+    assert!(h.mails().is_empty() && alerts(&h).await.is_empty());
+}
+
+#[tokio::test]
+async fn errors_past_the_alerts_one_address_may_hold() {
+    let h = harness_with(|config| config.max_alerts_per_address = 2);
+    for department in ["29", "22"] {
+        let form = FORM.replace("29", department);
+        let sent = h.send(post_to("/api/alerts", &form)).await;
+        assert_eq!(sent.status(), StatusCode::OK);
+    }
+    let third = FORM.replace("29", "56").replace("lea%40", "Lea%2Bautre%40");
+    let refused = h.send(post_to("/api/alerts", &third)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(alerts(&h).await.len(), 2);
+    assert_eq!(h.mails().len(), 2);
+}
+
+#[tokio::test]
+async fn can_change_pause_and_delete_an_alert_from_its_private_page() {
+    let h = quick();
+    // The private link is in every alert mail.
+    let alert = subscribed(&h, FORM).await;
+    h.store
+        .import(&[listed_offer(1, "29178", "Collecte alimentaire")])
+        .await
+        .unwrap();
+    run_alerts(&h.state).await.unwrap();
+    let mail = unfolded(
+        &h.mails()
+            .into_iter()
+            .find(|m| m.contains("Collecte alimentaire"))
+            .unwrap(),
+    );
+    let manage = link_in(&mail, "/api/alerts/manage?token=");
+    let shown = text(
+        h.send(Request::get(&manage).body(Body::empty()).unwrap())
+            .await,
+    )
+    .await;
+    assert!(shown.contains("Finistère (29)"), "{shown}");
+
+    let near =
+        "action=save&frequence=weekly&q=infirmier&pres=Brest+%2829%29&rayon=50&a-distance=oui";
+    let saved = h.send(post_to(&manage, near)).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let stored = h.store.get_alert(alert.id).await.unwrap().unwrap();
+    let criteria = stored.criteria.clone();
+    assert_eq!(criteria.keywords, "infirmier");
+    let place = criteria.near.unwrap();
+    assert_eq!(
+        (place.commune.as_str(), place.radius, place.remote),
+        ("29019", 50, true)
+    );
+    assert_eq!(stored.frequency.as_str(), "weekly");
+
+    let nowhere = "action=save&frequence=weekly&pres=Nulle+Part+%2899%29&rayon=20";
+    let refused = h.send(post_to(&manage, nowhere)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text(refused).await.contains("Nulle Part (99)"),
+        "kept as typed"
+    );
+
+    h.send(post_to(&manage, "action=pause&frequence=weekly"))
+        .await;
+    let paused = h.store.get_alert(alert.id).await.unwrap().unwrap();
+    assert_eq!(paused.status, AlertStatus::Paused);
+    assert!(
+        paused.index_key().is_none(),
+        "a paused alert is matched by nothing"
+    );
+
+    let gone = h.send(post_to(&manage, "action=delete")).await;
+    assert!(text(gone).await.contains("Alerte supprimée"));
+    assert!(h.store.get_alert(alert.id).await.unwrap().is_none());
+    let dead = h
+        .send(Request::get(&manage).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(dead.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_address_that_refused_our_mail_gets_no_more_alerts() {
+    let h = quick();
+    let alert = subscribed(&h, FORM).await;
+    functions::alerts_run::suppress(&h.state, &alert.owner, clock())
+        .await
+        .unwrap();
+    assert!(alerts(&h).await.is_empty(), "its alerts are erased");
+    let mails = h.mails().len();
+    let again = h.send(post_to("/api/alerts", FORM)).await;
+    assert_eq!(again.status(), StatusCode::OK, "nothing tells it apart");
+    assert_eq!(h.mails().len(), mails, "but nothing is sent");
+    assert!(alerts(&h).await.is_empty());
+}
