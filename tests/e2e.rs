@@ -32,11 +32,18 @@ fn smtp_server(maildir: &Path) -> (Running, u16) {
     (running, port)
 }
 
-/// Waits for the `count`-th mail to arrive and returns all of them, oldest first.
+/// Waits for the `count`-th mail to arrive in a Maildir and returns all of
+/// them, oldest first.
 fn mails(maildir: &Path, count: usize) -> Vec<String> {
+    mails_in(&maildir.join("new"), count)
+}
+
+/// Waits for the `count`-th mail file in `folder` (a Maildir's `new`, a file
+/// outbox) and returns all of them, oldest first.
+fn mails_in(folder: &Path, count: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(maildir.join("new"))
+        let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
             .map(|dir| dir.map(|e| e.unwrap().path()).collect())
             .unwrap_or_default();
         if files.len() >= count {
@@ -58,7 +65,7 @@ fn link_in(mail: &str, path: &str) -> String {
         .replace("=3D", "=");
     let start = unfolded.find(path).unwrap();
     let end = unfolded[start..]
-        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>'))
         .unwrap();
     unfolded[start..start + end].to_owned()
 }
@@ -490,4 +497,140 @@ fn a_serve_killed_in_the_middle_of_a_rebuild_restarts_to_the_site_of_its_store()
         .filter(|line| line.contains("\"status\":\"published\""))
         .count();
     eprintln!("offers published before a kill: {published} of 4");
+}
+
+/// A copy of the site whose alerts are matched and mailed every 2 seconds.
+fn quick_alerts_site(dir: &Path) -> PathBuf {
+    let site = dir.join("site");
+    for folder in ["content", "themes"] {
+        std::fs::create_dir_all(site.join(folder)).unwrap();
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(folder),
+            &site.join(folder),
+        );
+    }
+    let config = site.join("content/site.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("alert_interval_seconds = 900", "alert_interval_seconds = 2")
+        .replace(
+            "alert_mails_per_minute = 60",
+            "alert_mails_per_minute = 6000",
+        );
+    std::fs::write(&config, text).unwrap();
+    site
+}
+
+/// Posts an offer in `commune` and confirms it from its mail (the `count`-th
+/// in `inbox`).
+fn a_confirmed_offer(base: &str, inbox: &Path, count: usize, title: &str, commune: &str) {
+    let form = format!(
+        "kind=request&engagement=volunteer&author_kind=association&author_name=Association+du+bourg\
+         &domain=associatif&title={title}\
+         &description=Nous+cherchons+des+b%C3%A9n%C3%A9voles+pour+tenir+les+points+de+collecte+le+week-end.\
+         &skills=Accueil&commune={commune}&department=&email=association%40exemple.org&consent=on&website=&form_token="
+    );
+    let (status, _, _) = post(&format!("{base}/api/offers"), base, &form);
+    assert_eq!(status, 303, "{title}");
+    let mail = mails_in(inbox, count).pop().unwrap();
+    let confirm = link_in(&mail, &format!("{base}/api/offers/confirm?token="));
+    assert_eq!(post(&confirm, base, "").0, 303, "{title} confirmed");
+}
+
+/// Subscribes from a department's listing, confirms, gets the matching offer
+/// (and not the other) by mail, unsubscribes in one click, and gets nothing
+/// more; `inbox` is where the mails land (a file outbox, or a Maildir's `new`).
+fn a_visitor_follows_a_department(base: &str, inbox: &Path, dir: &Path) {
+    let (status, _, listing) = get(&format!("{base}/departements/29-finistere/"));
+    assert_eq!(status, 200);
+    assert!(
+        listing.contains("action=\"/api/alerts\""),
+        "the form is on the listing"
+    );
+    assert!(listing.contains("name=\"recherche\" value=\"departement=29\""));
+    let form = "recherche=departement%3D29&email=alerte.e2e%40exemple.org&frequence=immediate&website=&form_token=";
+    let (status, _, page) = post(&format!("{base}/api/alerts"), base, form);
+    assert_eq!(status, 200, "{page}");
+    let confirm_mail = mails_in(inbox, 1).pop().unwrap();
+    let confirm = link_in(&confirm_mail, &format!("{base}/api/alerts/confirm?token="));
+    assert_eq!(get(&confirm).0, 200, "a button, nothing done");
+    let (status, _, active) = post(&confirm, base, "");
+    assert_eq!(status, 200);
+    assert!(active.contains("Votre alerte est active"));
+
+    // Two offers: one in Finistère, one in Lyon; each confirmed, then the
+    // poster's « en ligne » mail.
+    a_confirmed_offer(base, inbox, 2, "Collecte+au+bourg", "Ploudalmezeau");
+    a_confirmed_offer(base, inbox, 4, "Collecte+en+ville", "Lyon");
+    let all = mails_in(inbox, 6);
+    let alert_mail = all
+        .iter()
+        .find(|mail| mail.contains("pour votre alerte"))
+        .expect("the alert mail");
+    assert!(alert_mail.contains("To: alerte.e2e@exemple.org"));
+    assert!(alert_mail.contains("Collecte au bourg") && !alert_mail.contains("Collecte en ville"));
+    assert!(alert_mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(
+        !alert_mail.contains("association@exemple.org"),
+        "never the poster's address"
+    );
+
+    // One click, as a mailbox provider posts it: no origin of ours.
+    let unsubscribe = link_in(alert_mail, &format!("{base}/api/alerts/unsubscribe?token="));
+    let (status, _, _) = answer(
+        agent()
+            .post(&unsubscribe)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send("List-Unsubscribe=One-Click")
+            .unwrap(),
+    );
+    assert_eq!(status, 200);
+    a_confirmed_offer(base, inbox, 7, "Encore+au+bourg", "Ploudalmezeau");
+    std::thread::sleep(Duration::from_secs(5));
+    let after = mails_in(inbox, 8);
+    assert_eq!(after.len(), 8, "the offer's two mails, no alert mail");
+    let export = Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .arg("--store")
+        .arg(format!("sqlite://{}", dir.join("entraide.db").display()))
+        .arg("export")
+        .output()
+        .unwrap();
+    let export = String::from_utf8(export.stdout).unwrap();
+    assert!(
+        !export.contains("alerte.e2e@"),
+        "the address is gone from the store"
+    );
+}
+
+#[test]
+fn a_visitor_gets_new_offers_by_mail_through_the_file_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = quick_alerts_site(dir.path());
+    let outbox = dir.path().join("outbox");
+    let port = free_port();
+    let _serve = serve(
+        &site,
+        dir.path(),
+        port,
+        &format!("file://{}", outbox.display()),
+    );
+    wait_for_port(port);
+    a_visitor_follows_a_department(&format!("http://127.0.0.1:{port}"), &outbox, dir.path());
+}
+
+#[test]
+fn a_visitor_gets_new_offers_by_mail_through_smtp() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = quick_alerts_site(dir.path());
+    let maildir = dir.path().join("maildir");
+    let (_smtp, smtp_port) = smtp_server(&maildir);
+    let port = free_port();
+    let mail = format!("smtp://127.0.0.1:{smtp_port}?tls=none");
+    let _serve = serve(&site, dir.path(), port, &mail);
+    wait_for_port(port);
+    a_visitor_follows_a_department(
+        &format!("http://127.0.0.1:{port}"),
+        &maildir.join("new"),
+        dir.path(),
+    );
 }

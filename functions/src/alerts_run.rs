@@ -138,8 +138,10 @@ async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
         .map_err(AppError::internal)?;
     let config = state.site().config.clone();
     let per_minute = usize::try_from(config.alert_mails_per_minute).unwrap_or(usize::MAX);
-    let minutes = usize::try_from(config.alert_interval_seconds.div_ceil(60)).unwrap_or(1);
-    let budget = per_minute.saturating_mul(minutes.max(1));
+    // What fits in the interval less a minute: a pass ends before the next
+    // one starts (and within a Lambda's 15 minutes).
+    let minutes = usize::try_from(config.alert_interval_seconds / 60).unwrap_or(usize::MAX);
+    let budget = per_minute.saturating_mul(minutes.saturating_sub(1).max(1));
     let pause = StdDuration::from_millis(60_000 / u64::from(config.alert_mails_per_minute));
     let deferred = due.len().saturating_sub(budget);
     let mut mailed = 0;

@@ -1,5 +1,6 @@
-//! How the `api` function learns who its client is behind API Gateway and
-//! CloudFront (and, re-exported, what it reads from its environment).
+//! What the functions' Lambdas share: their state, from the environment, and
+//! how the `api` function learns who its client is behind API Gateway and
+//! CloudFront.
 
 use std::sync::Arc;
 
@@ -10,10 +11,40 @@ use axum::response::{IntoResponse, Response};
 use lambda_http::request::RequestContext;
 use sha2::{Digest, Sha256};
 
-use crate::client::{ClientAddress, parse_viewer_address};
+use crate::client::{ClientAddress, TrustedProxies, parse_viewer_address};
 use crate::error::AppError;
+use crate::mailer::{Mailbox, Mailer};
+use crate::tokens::Secret;
+use crate::{AppState, NoRebuild, SiteHandle};
 
 pub use generator::lambda_env::{Error, site_from_env, variable};
+
+/// The state of a Lambda of this crate, from its environment: `ENTRAIDE_SITE`,
+/// `ENTRAIDE_BASE_URL`, `ENTRAIDE_STORE`, `ENTRAIDE_SECRET` (at least 32
+/// characters), `ENTRAIDE_MAIL`, and `ENTRAIDE_MAIL_FROM` (optional: the
+/// sender, instead of `mail_from` in site.toml). Rebuilds are the stream's.
+pub async fn state_from_env() -> Result<AppState, Error> {
+    let mut site = site_from_env()?;
+    let secret = variable("ENTRAIDE_SECRET")?;
+    if secret.len() < 32 {
+        return Err("ENTRAIDE_SECRET must hold at least 32 characters".into());
+    }
+    if let Ok(from) = std::env::var("ENTRAIDE_MAIL_FROM") {
+        site.config.mail_from = from;
+    }
+    let from: Mailbox = site.config.mail_from.parse()?;
+    Ok(AppState {
+        store: store::open_store(&variable("ENTRAIDE_STORE")?).await?,
+        secret: Secret::new(secret),
+        mailer: Arc::new(Mailer::from_url(&variable("ENTRAIDE_MAIL")?, from)?),
+        rebuild: Arc::new(NoRebuild),
+        min_fill_seconds: site.config.min_fill_seconds,
+        site: SiteHandle::new(site),
+        // The client comes from the gateway (`behind_gateway`), never from a header.
+        trusted_proxies: TrustedProxies::default(),
+        clock: chrono::Utc::now,
+    })
+}
 
 /// The header CloudFront adds to every request it forwards to the `api` function,
 /// holding the secret of `ENTRAIDE_ORIGIN_SECRET`.

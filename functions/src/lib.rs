@@ -12,6 +12,7 @@ mod forms;
 pub mod lambda;
 pub mod limits;
 mod links_api;
+pub mod mail_events;
 pub mod mailer;
 mod mails;
 mod manage_api;

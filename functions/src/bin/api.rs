@@ -14,37 +14,13 @@
 //! Rebuilds are triggered by the store's change stream, not by this function.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use functions::client::TrustedProxies;
-use functions::lambda::{behind_gateway, site_from_env, variable};
-use functions::mailer::{Mailbox, Mailer};
-use functions::tokens::Secret;
-use functions::{AppState, NoRebuild};
+use functions::lambda::{behind_gateway, state_from_env};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let mut site = site_from_env()?;
-    let secret = variable("ENTRAIDE_SECRET")?;
-    if secret.len() < 32 {
-        return Err("ENTRAIDE_SECRET must hold at least 32 characters".into());
-    }
-    if let Ok(from) = std::env::var("ENTRAIDE_MAIL_FROM") {
-        site.config.mail_from = from;
-    }
-    let from: Mailbox = site.config.mail_from.parse()?;
-    let state = AppState {
-        store: store::open_store(&variable("ENTRAIDE_STORE")?).await?,
-        secret: Secret::new(secret),
-        mailer: Arc::new(Mailer::from_url(&variable("ENTRAIDE_MAIL")?, from)?),
-        rebuild: Arc::new(NoRebuild),
-        min_fill_seconds: site.config.min_fill_seconds,
-        site: functions::SiteHandle::new(site),
-        // The client comes from the gateway (`behind_gateway`), never from a header.
-        trusted_proxies: TrustedProxies::default(),
-        clock: chrono::Utc::now,
-    };
+    let state = state_from_env().await?;
     // CloudFront serves the site from S3: only /api/* reaches the function.
     let https = state.base_url().starts_with("https://");
     let router = functions::app(state, PathBuf::from("/nonexistent"));
