@@ -113,7 +113,20 @@ grep -q "Publier mon annonce" "$public/controle/confirmer/index.html"
 curl -s -o /dev/null -H "Origin: $base" -X POST "$confirm"
 curl -s -o "$public/controle/gerer/index.html" "$(link_in_outbox "$base/api/offers/manage?token=")"
 grep -q "Gérer votre annonce" "$public/controle/gerer/index.html"
-pages="$pages /controle/publier/ /controle/contact/ /controle/confirmer/ /controle/gerer/"
+# An alert refused (the form refilled), then one confirmed and its private page.
+mkdir -p "$public/controle/alerte" "$public/controle/alerte-privee"
+curl -s -o "$public/controle/alerte/index.html" -H "Origin: $base" \
+  --data 'recherche=departement%3D29&email=pas-une-adresse&frequence=immediate' "$base/api/alerts"
+grep -q "Le formulaire contient" "$public/controle/alerte/index.html"
+curl -s -o /dev/null -H "Origin: $base" \
+  --data 'recherche=pres%3Dbrest-29%26rayon%3D20%26q%3Dinfirmier&email=alerte%40exemple.org&frequence=daily' "$base/api/alerts"
+manage=$(curl -s -H "Origin: $base" -X POST "$(link_in_outbox "$base/api/alerts/confirm?token=")" | python3 -c '
+import html, re, sys
+print(re.search(r"href=\"([^\"]*api(?:/|&#x2F;)alerts(?:/|&#x2F;)manage\?token=[^\"]*)\"", sys.stdin.read()).group(1).replace("&#x2F;", "/"))
+')
+curl -s -o "$public/controle/alerte-privee/index.html" "$manage"
+grep -q "Votre alerte" "$public/controle/alerte-privee/index.html"
+pages="$pages /controle/publier/ /controle/contact/ /controle/confirmer/ /controle/gerer/ /controle/alerte/ /controle/alerte-privee/"
 # Offer pages that left the site answer 404: keep only the ones that were built.
 checked=""
 for page in $pages; do

@@ -13,10 +13,9 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use generator::Site;
 use offers::alerts::{Alert, AlertIndex, AlertStatus, candidate_keys};
-use offers::search::{Criteria, offer_stems};
+use offers::search::{Criteria, distance_km};
 use offers::{Offer, Ulid};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::alerts_api::{change_alert, suppressed};
 use crate::error::AppError;
@@ -145,13 +144,27 @@ async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
     let pause = StdDuration::from_millis(60_000 / u64::from(config.alert_mails_per_minute));
     let deferred = due.len().saturating_sub(budget);
     let mut mailed = 0;
+    // Many alerts get the same new offers: each is read once a pass.
+    let mut read = HashMap::new();
     for alert in due.into_iter().take(budget) {
-        if mail_alert(state, alert, now).await? {
+        if mail_alert(state, alert, now, &mut read).await? {
             mailed += 1;
             tokio::time::sleep(pause).await;
         }
     }
     Ok((mailed, deferred))
+}
+
+/// An alert's mail, as its templates read it.
+#[derive(Serialize)]
+struct Digest<'a> {
+    description: String,
+    offers: &'a [MailedOffer],
+    /// Matched offers beyond the ones shown.
+    more: usize,
+    search_url: String,
+    manage_link: String,
+    unsubscribe_link: &'a str,
 }
 
 /// One offer in an alert's mail.
@@ -166,22 +179,32 @@ struct MailedOffer {
 }
 
 /// Mails one alert what is still listed of its queue (nothing if nothing is),
-/// then empties the queue; `true` if a mail left.
-async fn mail_alert(state: &AppState, alert: Alert, now: DateTime<Utc>) -> Result<bool, AppError> {
+/// then empties the queue; `true` if a mail left. `read` keeps the offers read
+/// so far in the pass.
+async fn mail_alert(
+    state: &AppState,
+    alert: Alert,
+    now: DateTime<Utc>,
+    read: &mut HashMap<Ulid, Option<Offer>>,
+) -> Result<bool, AppError> {
     let queue = alert.queued.clone();
-    let mut offers = Vec::new();
     if alert.status == AlertStatus::Active {
         for id in &queue {
-            if let Some(offer) = state.store.get(*id).await.map_err(AppError::internal)?
-                && offer.is_listed(now)
-            {
-                offers.push(offer);
+            if !read.contains_key(id) {
+                let offer = state.store.get(*id).await.map_err(AppError::internal)?;
+                read.insert(*id, offer);
             }
         }
     }
+    let offers: Vec<&Offer> = queue
+        .iter()
+        .filter(|_| alert.status == AlertStatus::Active)
+        .filter_map(|id| read.get(id).and_then(Option::as_ref))
+        .filter(|offer| offer.is_listed(now))
+        .collect();
     let mailed = !offers.is_empty();
     if mailed {
-        match state.mailer.send(alert_mail(state, &alert, offers)?).await {
+        match state.mailer.send(alert_mail(state, &alert, &offers)?).await {
             Ok(()) => {}
             Err(MailError::Rejected(reason)) => {
                 tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
@@ -209,19 +232,18 @@ async fn mail_alert(state: &AppState, alert: Alert, now: DateTime<Utc>) -> Resul
 
 /// The mail of an alert: its offers nearest first (when it has a place), then
 /// newest, at most [`MAIL_OFFERS`].
-fn alert_mail(state: &AppState, alert: &Alert, offers: Vec<Offer>) -> Result<Outgoing, AppError> {
+pub fn alert_mail(
+    state: &AppState,
+    alert: &Alert,
+    offers: &[&Offer],
+) -> Result<Outgoing, AppError> {
     let site = state.site();
     let base = state.base_url();
     let criteria = &alert.criteria;
-    let (stems, centre) = (criteria.keyword_stems(), criteria.centre());
-    let mut listed: Vec<(Option<u32>, Offer)> = offers
-        .into_iter()
-        .map(|offer| {
-            let distance = criteria
-                .matches(&offer, &offer_stems(&offer), &stems, centre)
-                .flatten();
-            (distance, offer)
-        })
+    let centre = criteria.centre();
+    let mut listed: Vec<(Option<u32>, &Offer)> = offers
+        .iter()
+        .map(|offer| (distance_km(offer, centre), *offer))
         .collect();
     listed.sort_by(|(a, x), (b, y)| {
         a.unwrap_or(u32::MAX)
@@ -245,18 +267,10 @@ fn alert_mail(state: &AppState, alert: &Alert, offers: Vec<Offer>) -> Result<Out
             place: offer.place_label(),
             distance,
             url: format!("{base}/annonces/{}/", offer.id),
-            title: offer.title,
+            title: offer.title.clone(),
         })
         .collect();
     let unsubscribe = alert_link(state, alert, Purpose::Unsubscribe);
-    let context = json!({
-        "description": describe(&site, criteria),
-        "offers": shown,
-        "more": more,
-        "search_url": format!("{base}/recherche/?{}", criteria.to_query()),
-        "manage_link": alert_link(state, alert, Purpose::AlertManage),
-        "unsubscribe_link": unsubscribe,
-    });
     let subject = if shown.len() > 1 {
         format!(
             "{} nouvelles annonces pour votre alerte",
@@ -265,10 +279,21 @@ fn alert_mail(state: &AppState, alert: &Alert, offers: Vec<Offer>) -> Result<Out
     } else {
         "Une nouvelle annonce pour votre alerte".to_owned()
     };
-    let host = url::Url::parse(&base)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "localhost".to_owned());
+    let context = Digest {
+        description: describe(&site, criteria),
+        offers: &shown,
+        more,
+        search_url: format!("{base}/recherche/?{}", criteria.to_query()),
+        manage_link: alert_link(state, alert, Purpose::AlertManage),
+        unsubscribe_link: &unsubscribe,
+    };
+    let host = site
+        .config
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("localhost");
+    let host = host.split(['/', ':']).next().unwrap_or(host);
     let mail = Outgoing::themed(&site, "alert", &alert.email, subject, &context)
         .map_err(AppError::internal)?;
     Ok(Outgoing {

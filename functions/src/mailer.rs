@@ -76,15 +76,15 @@ impl Outgoing {
         template: &str,
         to: &str,
         subject: String,
-        context: &serde_json::Value,
+        context: &impl serde::Serialize,
     ) -> Result<Outgoing, generator::BuildError> {
-        let render = |kind: &str| site.render_page(&format!("mail/{template}.{kind}"), context);
+        let (text, html) = site.render_mail(template, context)?;
         Ok(Outgoing {
             to: to.to_owned(),
             reply_to: None,
             subject,
-            text: render("txt")?,
-            html: render("html")?,
+            text,
+            html,
             automatic: true,
             list: None,
         })

@@ -40,6 +40,27 @@ impl Site {
         template: &str,
         context: &impl serde::Serialize,
     ) -> Result<String, BuildError> {
+        Ok(self.theme.tera.render(template, &self.context(context)?)?)
+    }
+
+    /// A mail's plain text and HTML, from the theme's `mail/<name>.txt` and
+    /// `.html`, drawn with one context.
+    pub fn render_mail(
+        &self,
+        name: &str,
+        context: &impl serde::Serialize,
+    ) -> Result<(String, String), BuildError> {
+        let context = self.context(context)?;
+        let render = |kind: &str| {
+            self.theme
+                .tera
+                .render(&format!("mail/{name}.{kind}"), &context)
+        };
+        Ok((render("txt")?, render("html")?))
+    }
+
+    /// `context` with what every template may use: the site and the assets.
+    fn context(&self, context: &impl serde::Serialize) -> Result<tera::Context, BuildError> {
         let mut context = tera::Context::from_serialize(context)?;
         let config = &self.config;
         context.insert(
@@ -51,7 +72,7 @@ impl Site {
             },
         );
         context.insert("assets", &self.theme.asset_urls);
-        Ok(self.theme.tera.render(template, &context)?)
+        Ok(context)
     }
 
     /// Hash of config, content, theme and the running binary: when it changes,

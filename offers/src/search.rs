@@ -313,18 +313,22 @@ impl Criteria {
         let Some(near) = &self.near else {
             return Some(None);
         };
-        let position = offer
-            .commune
-            .as_deref()
-            .and_then(|c| geo.commune(c))
-            .and_then(|c| c.position);
-        let distance = centre.zip(position).map(|(a, b)| a.kilometres_to(b));
-        match distance {
-            Some(km) if km <= f64::from(near.radius) => Some(Some(km.round() as u32)),
+        match distance_km(offer, centre) {
+            Some(km) if km <= near.radius => Some(Some(km)),
             _ if near.remote && offer.remote => Some(None),
             _ => None,
         }
     }
+}
+
+/// How far an offer's commune is from `centre`, in whole kilometres.
+pub fn distance_km(offer: &Offer, centre: Option<Position>) -> Option<u32> {
+    let position = offer
+        .commune
+        .as_deref()
+        .and_then(|c| geography().commune(c))
+        .and_then(|c| c.position)?;
+    Some(centre?.kilometres_to(position).round() as u32)
 }
 
 /// The commune a « Près de » names: its slug (`brest-29`, what the search's
