@@ -30,9 +30,6 @@ const CURSOR: &str = "alerts";
 pub const MAIL_OFFERS: usize = 20;
 /// How long an address that refused our mail stays refused.
 pub const SUPPRESSED_DAYS: i64 = 365;
-/// Ids of offers mailed to an alert are kept this long (an offer renewed after
-/// that may come once more).
-pub const SENT_KEPT_DAYS: i64 = 400;
 
 /// What a pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -111,8 +108,7 @@ async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
         queued += ids.len();
         let period = alerts[position].frequency.period(interval(state));
         change_alert(state, alerts[position].clone(), |alert| {
-            let new: Vec<Ulid> = ids.iter().copied().filter(|id| !alert.has(*id)).collect();
-            alert.queued.extend(new);
+            alert.enqueue(&ids);
             if alert.due.is_none() && !alert.queued.is_empty() {
                 alert.due = Some(alert.last_sent.map_or(now, |last| (last + period).max(now)));
             }
@@ -214,13 +210,8 @@ async fn mail_alert(
             Err(error) => return Err(AppError::internal(error)),
         }
     }
-    let kept_since = now - Duration::days(SENT_KEPT_DAYS);
     change_alert(state, alert, |alert| {
-        alert.queued.retain(|id| !queue.contains(id));
-        alert.sent.extend(queue.iter().copied());
-        alert
-            .sent
-            .retain(|id| DateTime::<Utc>::from(id.datetime()) > kept_since);
+        alert.record_sent(&queue, now);
         alert.due = None;
         if mailed {
             alert.last_sent = Some(now);

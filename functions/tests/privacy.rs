@@ -45,7 +45,7 @@ fn the_privacy_page_states_every_retention_period_the_code_applies() {
         ),
         format!(
             "identifiants des annonces déjà envoyées, pendant {} jours",
-            functions::alerts_run::SENT_KEPT_DAYS
+            offers::alerts::SENT_KEPT_DAYS
         ),
         format!(
             "refusé nos courriels est gardée {} jours",

@@ -18,6 +18,15 @@ use crate::search::{Criteria, MAX_RADIUS, offer_stems};
 pub const UNCONFIRMED_HOURS: i64 = 48;
 /// The index key of alerts waiting for their confirmation (never matched).
 pub const PENDING_KEY: &str = "pending";
+/// Offers an alert holds for its next mail, at most (the newest are kept; the
+/// mail shows 20 and links to the search for the rest): a weekly alert on a
+/// busy site stays a small record (a DynamoDB item holds 400 KB).
+pub const MAX_QUEUED: usize = 1_000;
+/// Offers an alert remembers having mailed, at most (the newest): an older one
+/// renewed after that may come once more.
+pub const MAX_SENT: usize = 2_000;
+/// How long an alert remembers having mailed an offer.
+pub const SENT_KEPT_DAYS: i64 = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -212,10 +221,43 @@ impl Alert {
         self.sent.contains(&offer) || self.queued.contains(&offer)
     }
 
+    /// Queues the offers it has not had yet, within [`MAX_QUEUED`].
+    pub fn enqueue(&mut self, offers: &[Ulid]) {
+        let new: Vec<Ulid> = offers.iter().copied().filter(|id| !self.has(*id)).collect();
+        self.queued.extend(new);
+        newest(&mut self.queued, MAX_QUEUED);
+    }
+
+    /// Moves `mailed` from the queue to what was sent, and forgets what was
+    /// sent before `now` less [`SENT_KEPT_DAYS`], or beyond [`MAX_SENT`].
+    pub fn record_sent(&mut self, mailed: &[Ulid], now: DateTime<Utc>) {
+        let kept_since = now - Duration::days(SENT_KEPT_DAYS);
+        self.queued.retain(|id| !mailed.contains(id));
+        let new: Vec<Ulid> = mailed
+            .iter()
+            .copied()
+            .filter(|id| !self.sent.contains(id))
+            .collect();
+        self.sent.extend(new);
+        self.sent
+            .retain(|id| DateTime::<Utc>::from(id.datetime()) > kept_since);
+        newest(&mut self.sent, MAX_SENT);
+    }
+
     /// Whether the unconfirmed alert is past its time.
     pub fn is_unconfirmed_past(&self, now: DateTime<Utc>) -> bool {
         self.status == AlertStatus::Pending
             && self.created + Duration::hours(UNCONFIRMED_HOURS) <= now
+    }
+}
+
+/// Keeps the `most` newest ids (ULIDs sort by creation), in their order.
+fn newest(ids: &mut Vec<Ulid>, most: usize) {
+    if ids.len() > most {
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        let oldest_kept = sorted[sorted.len() - most];
+        ids.retain(|id| *id >= oldest_kept);
     }
 }
 
@@ -444,6 +486,31 @@ mod tests {
         pending.status = AlertStatus::Pending;
         pending.confirmed = None;
         assert!(matched(&[pending], &offer).is_empty(), "not confirmed");
+    }
+
+    #[test]
+    fn an_alert_record_stays_small_whatever_it_matches() {
+        let mut alert = alert("");
+        let offers: Vec<Ulid> = (0..(MAX_QUEUED as u64 + 500))
+            .map(|n| Ulid::from_parts(1_800_000_000_000 + n, 0))
+            .collect();
+        alert.enqueue(&offers);
+        assert_eq!(alert.queued.len(), MAX_QUEUED);
+        assert_eq!(alert.queued[0], offers[500], "the newest are kept");
+        alert.enqueue(&offers[..10]);
+        assert_eq!(alert.queued.len(), MAX_QUEUED, "nothing queued twice");
+        let mailed = alert.queued.clone();
+        alert.record_sent(&mailed, now());
+        alert.record_sent(&mailed, now());
+        assert!(alert.queued.is_empty());
+        assert_eq!(alert.sent, mailed, "each once");
+        let more: Vec<Ulid> = (0..MAX_SENT as u64)
+            .map(|n| Ulid::from_parts(1_900_000_000_000 + n, 0))
+            .collect();
+        alert.record_sent(&more, now());
+        assert_eq!(alert.sent, more, "the newest are remembered");
+        alert.enqueue(&more[..5]);
+        assert!(alert.queued.is_empty(), "never twice");
     }
 
     #[test]
