@@ -206,8 +206,12 @@ async fn mail_alert(
                 tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
                 return suppress(state, &alert.owner, now).await.map(|()| false);
             }
-            // Kept queued: the next pass tries again.
-            Err(error) => return Err(AppError::internal(error)),
+            // Kept queued, due again: the next pass tries again, and one
+            // address a server defers does not hold the others up.
+            Err(error) => {
+                tracing::warn!(alert = %alert.id, "alert mail deferred: {error}");
+                return Ok(false);
+            }
         }
     }
     change_alert(state, alert, |alert| {

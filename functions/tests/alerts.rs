@@ -294,3 +294,36 @@ async fn an_address_that_refused_our_mail_gets_no_more_alerts() {
     assert_eq!(h.mails().len(), mails, "but nothing is sent");
     assert!(alerts(&h).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_mail_the_server_defers_stays_queued_and_holds_no_other_up() {
+    let h = quick();
+    let alert = subscribed(&h, FORM).await;
+    // A mailer whose outbox cannot take a mail for now (a file where its
+    // folder was: even root cannot write there).
+    let outbox = h.dir.path().join("boite");
+    let from = "Entraide <ne-pas-repondre@entraide.example>"
+        .parse()
+        .unwrap();
+    let mailer =
+        functions::mailer::Mailer::from_url(&format!("file://{}", outbox.display()), from).unwrap();
+    let state = functions::AppState {
+        mailer: std::sync::Arc::new(mailer),
+        ..h.state.clone()
+    };
+    std::fs::remove_dir(&outbox).unwrap();
+    std::fs::write(&outbox, "").unwrap();
+    h.store
+        .import(&[listed_offer(1, "29178", "Collecte du samedi")])
+        .await
+        .unwrap();
+    let run = run_alerts(&state).await.unwrap();
+    assert_eq!((run.queued, run.mailed), (1, 0), "{run:?}");
+    let waiting = h.store.get_alert(alert.id).await.unwrap().unwrap();
+    assert_eq!(waiting.queued.len(), 1, "nothing lost");
+    assert!(waiting.due.is_some());
+    // The outbox back: the next pass mails it.
+    std::fs::remove_file(&outbox).unwrap();
+    std::fs::create_dir(&outbox).unwrap();
+    assert_eq!(run_alerts(&state).await.unwrap().mailed, 1);
+}
