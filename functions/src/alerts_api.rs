@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use store::StoreError;
 
-use crate::alerts_run::describe;
+use crate::alerts_run::{describe, next_due};
 use crate::client::Client;
 use crate::error::AppError;
 use crate::extract::{Form, Link, LinkForm};
@@ -137,8 +137,9 @@ pub(crate) async fn post_alert(
     let owner = state.secret.digest(&address);
     let now = state.now();
     let store = &state.store;
+    let mailbox = state.secret.digest(&limits::mailbox(&email));
     if store
-        .is_marked(&suppressed(&owner), "", now)
+        .is_marked(&suppressed(&mailbox), "", now)
         .await
         .map_err(AppError::internal)?
     {
@@ -183,7 +184,7 @@ pub(crate) async fn post_alert(
     check_your_mail(state)
 }
 
-/// The mark of an address digest that refused our mail (a bounce, a
+/// The mark of a mailbox's digest that refused our mail (a bounce, a
 /// complaint): one set per address, so that no item grows with their number.
 pub(crate) fn suppressed(owner: &str) -> String {
     format!("suppressed:{owner}")
@@ -454,6 +455,9 @@ pub(crate) async fn manage_post(
                 alert.confirmed = Some(now);
             }
         }
+        // What waits is mailed at the pace now chosen (a pass sets it).
+        alert.due =
+            (alert.status == AlertStatus::Active && !alert.queued.is_empty()).then_some(now);
     })
     .await?
     .ok_or(AppError::BadLink(Purpose::AlertManage))?;

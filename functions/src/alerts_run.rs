@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::alerts_api::{change_alert, suppressed};
 use crate::error::AppError;
+use crate::limits;
 use crate::mailer::{List, MailError, Outgoing};
 use crate::signed_links::alert_link;
 use crate::state::AppState;
@@ -55,6 +56,19 @@ pub fn describe(site: &Site, criteria: &Criteria) -> String {
 fn interval(state: &AppState) -> Duration {
     let seconds = state.site().config.alert_interval_seconds;
     Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
+}
+
+/// When an active alert with offers waiting may next be mailed: its previous
+/// mail plus its period (`alert_interval_seconds`, a day, a week), or now.
+pub(crate) fn next_due(
+    state: &AppState,
+    alert: &Alert,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    (alert.status == AlertStatus::Active && !alert.queued.is_empty()).then(|| {
+        let period = alert.frequency.period(interval(state));
+        alert.last_sent.map_or(now, |last| (last + period).max(now))
+    })
 }
 
 /// One pass: match, then mail.
@@ -106,11 +120,15 @@ async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
     let mut queued = 0;
     for (position, ids) in found {
         queued += ids.len();
-        let period = alerts[position].frequency.period(interval(state));
+        let matched = alerts[position].criteria.clone();
         change_alert(state, alerts[position].clone(), |alert| {
+            // Changed or paused meanwhile: these matches are not for it.
+            if alert.status != AlertStatus::Active || alert.criteria != matched {
+                return;
+            }
             alert.enqueue(&ids);
-            if alert.due.is_none() && !alert.queued.is_empty() {
-                alert.due = Some(alert.last_sent.map_or(now, |last| (last + period).max(now)));
+            if alert.due.is_none() {
+                alert.due = next_due(state, alert, now);
             }
         })
         .await?;
@@ -155,6 +173,8 @@ async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
 #[derive(Serialize)]
 struct Digest<'a> {
     description: String,
+    /// Offers matched, shown or not.
+    count: usize,
     offers: &'a [MailedOffer],
     /// Matched offers beyond the ones shown.
     more: usize,
@@ -183,8 +203,13 @@ async fn mail_alert(
     now: DateTime<Utc>,
     read: &mut HashMap<Ulid, Option<Offer>>,
 ) -> Result<bool, AppError> {
+    if alert.status != AlertStatus::Active {
+        // Paused (or pending): its queue waits for it to resume.
+        change_alert(state, alert, |alert| alert.due = None).await?;
+        return Ok(false);
+    }
     let queue = alert.queued.clone();
-    if alert.status == AlertStatus::Active {
+    {
         for id in &queue {
             if !read.contains_key(id) {
                 let offer = state.store.get(*id).await.map_err(AppError::internal)?;
@@ -194,7 +219,6 @@ async fn mail_alert(
     }
     let offers: Vec<&Offer> = queue
         .iter()
-        .filter(|_| alert.status == AlertStatus::Active)
         .filter_map(|id| read.get(id).and_then(Option::as_ref))
         .filter(|offer| offer.is_listed(now))
         .collect();
@@ -204,7 +228,7 @@ async fn mail_alert(
             Ok(()) => {}
             Err(MailError::Rejected(reason)) => {
                 tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
-                return suppress(state, &alert.owner, now).await.map(|()| false);
+                return suppress(state, &alert.email, now).await.map(|()| false);
             }
             // Kept queued, due again: the next pass tries again, and one
             // address a server defers does not hold the others up.
@@ -216,10 +240,11 @@ async fn mail_alert(
     }
     change_alert(state, alert, |alert| {
         alert.record_sent(&queue, now);
-        alert.due = None;
         if mailed {
             alert.last_sent = Some(now);
         }
+        // Offers queued by another pass meanwhile wait for the next mail.
+        alert.due = next_due(state, alert, now);
     })
     .await?;
     Ok(mailed)
@@ -276,6 +301,7 @@ pub fn alert_mail(
     };
     let context = Digest {
         description: describe(&site, criteria),
+        count: shown.len() + more,
         offers: &shown,
         more,
         search_url: format!("{base}/recherche/?{}", criteria.to_query()),
@@ -301,27 +327,33 @@ pub fn alert_mail(
 }
 
 /// An address that refused our mail for good, or complained: its alerts are
-/// erased, and no new one is mailed for a year.
-pub async fn suppress(state: &AppState, owner: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+/// erased, and no new one is mailed for a year. The mailbox itself counts, not
+/// its `+tag` family: a tagged address that bounces takes nothing from the
+/// untagged one.
+pub async fn suppress(state: &AppState, address: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     let store = &state.store;
+    let mailbox = limits::mailbox(address);
     store
         .mark(
-            &suppressed(owner),
+            &suppressed(&state.secret.digest(&mailbox)),
             "",
             now,
             now + Duration::days(SUPPRESSED_DAYS),
         )
         .await
         .map_err(AppError::internal)?;
+    let owner = state.secret.digest(&limits::quota_key(address));
     for alert in store
-        .alerts_of_owner(owner)
+        .alerts_of_owner(&owner)
         .await
         .map_err(AppError::internal)?
     {
-        store
-            .delete_alert(alert.id)
-            .await
-            .map_err(AppError::internal)?;
+        if limits::mailbox(&alert.email) == mailbox {
+            store
+                .delete_alert(alert.id)
+                .await
+                .map_err(AppError::internal)?;
+        }
     }
     Ok(())
 }

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 
 use crate::alerts_run::{run_alerts, suppress};
 use crate::error::AppError;
-use crate::limits;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -94,8 +93,7 @@ pub async fn handle(state: &AppState, event: &Value) -> Result<Value, AppError> 
     if let Some(addresses) = refused_addresses(event) {
         let now = state.now();
         for address in &addresses {
-            let owner = state.secret.digest(&limits::quota_key(address));
-            suppress(state, &owner, now).await?;
+            suppress(state, address, now).await?;
         }
         tracing::info!(count = addresses.len(), "addresses that refused our mail");
         return Ok(json!({ "suppressed": addresses.len() }));

@@ -22,7 +22,10 @@ pub enum MailError {
     Build(String),
     #[error("mail not sent: {0}")]
     Send(String),
-    /// The receiving server refused the address for good (an SMTP 5xx answer).
+    /// The receiving server refused the mailbox for good (SMTP 550, 551 or 553:
+    /// no such mailbox, not here, bad name). Other 5xx answers (a relay's
+    /// authentication, an unverified sender, a paused account) say nothing of
+    /// the address: they are `Send` errors.
     #[error("address refused for good: {0}")]
     Rejected(String),
 }
@@ -207,7 +210,8 @@ impl Mailer {
         }
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
-                if e.is_permanent() {
+                let code = e.status().map(|code| code.to_string());
+                if e.is_permanent() && matches!(code.as_deref(), Some("550" | "551" | "553")) {
                     MailError::Rejected(without_addresses(&e))
                 } else {
                     MailError::Send(without_addresses(&e))

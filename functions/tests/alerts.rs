@@ -277,14 +277,21 @@ async fn can_change_pause_and_delete_an_alert_from_its_private_page() {
 async fn an_address_that_refused_our_mail_gets_no_more_alerts() {
     let h = quick();
     subscribed(&h, FORM).await;
-    // SES's notification of a permanent bounce, as SNS hands it to the function
-    // (the address written otherwise: its case and +tag do not matter).
-    let bounce = serde_json::json!({ "eventType": "Bounce", "bounce": {
-        "bounceType": "Permanent",
-        "bouncedRecipients": [{ "emailAddress": "Lea+alertes@exemple.org" }] } });
-    let event = serde_json::json!({ "Records": [
-        { "EventSource": "aws:sns", "Sns": { "Message": bounce.to_string() } }] });
-    functions::mail_events::handle(&h.state, &event)
+    // SES's notification of a permanent bounce, as SNS hands it to the function.
+    let bounce = |address: &str| {
+        let bounce = serde_json::json!({ "eventType": "Bounce", "bounce": {
+            "bounceType": "Permanent",
+            "bouncedRecipients": [{ "emailAddress": address }] } });
+        serde_json::json!({ "Records": [
+            { "EventSource": "aws:sns", "Sns": { "Message": bounce.to_string() } }] })
+    };
+    // A tagged address that bounces takes nothing from the untagged one.
+    functions::mail_events::handle(&h.state, &bounce("lea+essai@exemple.org"))
+        .await
+        .unwrap();
+    assert_eq!(alerts(&h).await.len(), 1);
+    // The address itself, however it is cased.
+    functions::mail_events::handle(&h.state, &bounce("Lea@Exemple.org"))
         .await
         .unwrap();
     assert!(alerts(&h).await.is_empty(), "its alerts are erased");

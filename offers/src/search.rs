@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::communes::{Commune, Position, geography};
@@ -80,6 +80,25 @@ fn month(text: &str) -> Option<NaiveDate> {
 
 fn month_text(date: NaiveDate) -> String {
     date.format("%Y-%m").to_string()
+}
+
+/// « janvier 2027 ».
+fn month_label(date: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    format!("{} {}", MONTHS[date.month0() as usize], date.year())
 }
 
 /// The last day of a month given by its first.
@@ -246,13 +265,15 @@ impl Criteria {
         match (self.from, self.until) {
             (Some(from), Some(until)) => parts.push(format!(
                 "disponible entre {} et {}",
-                month_text(from),
-                month_text(until)
+                month_label(from),
+                month_label(until)
             )),
             (Some(from), None) => {
-                parts.push(format!("disponible à partir de {}", month_text(from)))
+                parts.push(format!("disponible à partir de {}", month_label(from)))
             }
-            (None, Some(until)) => parts.push(format!("disponible jusqu'en {}", month_text(until))),
+            (None, Some(until)) => {
+                parts.push(format!("disponible jusqu'en {}", month_label(until)))
+            }
             (None, None) => {}
         }
         if parts.is_empty() {
