@@ -18,7 +18,7 @@ use store::StoreError;
 use crate::alerts_run::{describe, next_due};
 use crate::client::Client;
 use crate::error::AppError;
-use crate::extract::{Form, Link, LinkForm};
+use crate::extract::{Form, Link, LinkForm, TokenQuery};
 use crate::forms::sent_too_fast;
 use crate::limits;
 use crate::mailer::Outgoing;
@@ -455,9 +455,8 @@ pub(crate) async fn manage_post(
                 alert.confirmed = Some(now);
             }
         }
-        // What waits is mailed at the pace now chosen (a pass sets it).
-        alert.due =
-            (alert.status == AlertStatus::Active && !alert.queued.is_empty()).then_some(now);
+        // What waits is mailed at the pace now chosen.
+        alert.due = next_due(state, alert, now);
     })
     .await?
     .ok_or(AppError::BadLink(Purpose::AlertManage))?;
@@ -488,11 +487,6 @@ async fn erased(state: &AppState, id: Ulid, title: &str) -> Result<Response, App
         ],
         Some(("Chercher des annonces", "/recherche/")),
     )
-}
-
-#[derive(Deserialize)]
-pub(crate) struct TokenQuery {
-    token: String,
 }
 
 /// `GET /api/alerts/unsubscribe?token=…`: one button; nothing changes.

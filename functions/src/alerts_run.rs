@@ -42,15 +42,16 @@ pub struct AlertsRun {
     pub deferred: usize,
 }
 
+/// A domain's label (its slug if the site no longer has it).
+fn domain_label(site: &Site, slug: &str) -> String {
+    site.config
+        .domain(slug)
+        .map_or_else(|| slug.to_owned(), |d| d.label.clone())
+}
+
 /// An alert's criteria in words, the site's domain labels used.
 pub fn describe(site: &Site, criteria: &Criteria) -> String {
-    criteria.describe(|slug| {
-        site.config
-            .domains
-            .iter()
-            .find(|d| d.slug == slug)
-            .map_or_else(|| slug.to_owned(), |d| d.label.clone())
-    })
+    criteria.describe(|slug| domain_label(site, slug))
 }
 
 fn interval(state: &AppState) -> Duration {
@@ -271,19 +272,12 @@ pub fn alert_mail(
             .then(y.listed.cmp(&x.listed))
     });
     let more = listed.len().saturating_sub(MAIL_OFFERS);
-    let domain = |slug: &str| {
-        site.config
-            .domains
-            .iter()
-            .find(|d| d.slug == slug)
-            .map_or_else(|| slug.to_owned(), |d| d.label.clone())
-    };
     let shown: Vec<MailedOffer> = listed
         .into_iter()
         .take(MAIL_OFFERS)
         .map(|(distance, offer)| MailedOffer {
             kind: offer.kind.label(),
-            domain: domain(&offer.domain),
+            domain: domain_label(&site, &offer.domain),
             place: offer.place_label(),
             distance,
             url: format!("{base}/annonces/{}/", offer.id),

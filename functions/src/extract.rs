@@ -98,9 +98,10 @@ pub(crate) trait LinkTarget: Sized + Send {
     fn open(state: &AppState, token: &str) -> impl Future<Output = Result<Self, AppError>> + Send;
 }
 
+/// The query of a signed link: `?token=…`.
 #[derive(Deserialize)]
-struct TokenQuery {
-    token: String,
+pub(crate) struct TokenQuery {
+    pub token: String,
 }
 
 async fn token_of(parts: &mut Parts, state: &AppState) -> Result<String, Response> {
