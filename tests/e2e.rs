@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers, like tests, may unwrap
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,18 +13,21 @@ use testkit::{Running, free_port, wait_for_port};
 
 /// An SMTP server that drops every mail it receives into a Maildir.
 fn smtp_server(maildir: &Path) -> (Running, u16) {
+    python_smtp(|port| {
+        let listen = format!("127.0.0.1:{port}");
+        let args = ["-m", "aiosmtpd", "-n", "-l", &listen, "-c"];
+        let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        args.extend(["aiosmtpd.handlers.Mailbox".into(), maildir.into()]);
+        args
+    })
+}
+
+/// Runs `python3` with the arguments `args` gives for a free port (an aiosmtpd
+/// server listening there), and waits for the port.
+fn python_smtp(args: impl FnOnce(u16) -> Vec<OsString>) -> (Running, u16) {
     let port = free_port();
     let child = Command::new("python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir)
+        .args(args(port))
         .stdout(Stdio::null())
         .spawn()
         .expect("python3 with aiosmtpd (scripts/install-test-deps.sh installs it)");
@@ -589,15 +593,8 @@ fn a_visitor_follows_a_department(base: &str, inbox: &Path, dir: &Path) {
     std::thread::sleep(Duration::from_secs(5));
     let after = mails_in(inbox, 8);
     assert_eq!(after.len(), 8, "the offer's two mails, no alert mail");
-    let export = Command::new(env!("CARGO_BIN_EXE_entraide"))
-        .arg("--store")
-        .arg(format!("sqlite://{}", dir.join("entraide.db").display()))
-        .arg("export")
-        .output()
-        .unwrap();
-    let export = String::from_utf8(export.stdout).unwrap();
     assert!(
-        !export.contains("alerte.e2e@"),
+        !exported(dir).contains("alerte.e2e@"),
         "the address is gone from the store"
     );
 }
@@ -633,4 +630,91 @@ fn a_visitor_gets_new_offers_by_mail_through_smtp() {
         &maildir.join("new"),
         dir.path(),
     );
+}
+
+/// An SMTP server that refuses for good (550, at RCPT time) the addresses
+/// written in the file `refused`, and drops the other mails into a Maildir.
+fn refusing_smtp_server(maildir: &Path, refused: &Path) -> (Running, u16) {
+    const SERVER: &str = r#"
+import pathlib, sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+port, maildir, refused = int(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
+class Refusing(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if refused.exists() and address in refused.read_text().split():
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+Controller(Refusing(maildir), hostname="127.0.0.1", port=port).start()
+threading.Event().wait()
+"#;
+    python_smtp(|port| {
+        vec![
+            "-c".into(),
+            SERVER.into(),
+            port.to_string().into(),
+            maildir.into(),
+            refused.into(),
+        ]
+    })
+}
+
+/// What `entraide export` writes of the store in `dir`.
+fn exported(dir: &Path) -> String {
+    let export = Command::new(env!("CARGO_BIN_EXE_entraide"))
+        .arg("--store")
+        .arg(format!("sqlite://{}", dir.join("entraide.db").display()))
+        .arg("export")
+        .output()
+        .unwrap();
+    String::from_utf8(export.stdout).unwrap()
+}
+
+#[test]
+fn an_address_a_real_smtp_server_refuses_for_good_loses_its_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = quick_alerts_site(dir.path());
+    let maildir = dir.path().join("maildir");
+    let refused = dir.path().join("refused");
+    let (_smtp, smtp_port) = refusing_smtp_server(&maildir, &refused);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _serve = serve(
+        &site,
+        dir.path(),
+        port,
+        &format!("smtp://127.0.0.1:{smtp_port}?tls=none"),
+    );
+    wait_for_port(port);
+    let inbox = maildir.join("new");
+    let form = "recherche=departement%3D29&email=partie%40exemple.org&frequence=immediate&website=&form_token=";
+    assert_eq!(post(&format!("{base}/api/alerts"), &base, form).0, 200);
+    let confirm_mail = mails_in(&inbox, 1).pop().unwrap();
+    let confirm = link_in(&confirm_mail, &format!("{base}/api/alerts/confirm?token="));
+    assert_eq!(post(&confirm, &base, "").0, 200);
+    assert!(exported(dir.path()).contains("partie@exemple.org"));
+
+    // The mailbox is gone: the alert mail is refused with a 550.
+    std::fs::write(&refused, "partie@exemple.org").unwrap();
+    a_confirmed_offer(&base, &inbox, 2, "Collecte+au+bourg", "Ploudalmezeau");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while exported(dir.path()).contains("partie@exemple.org") {
+        assert!(
+            Instant::now() < deadline,
+            "the refused address is still stored"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(mails_in(&inbox, 3).len(), 3, "the offer's two mails only");
+
+    // Even once the server takes it again, the address gets nothing for a year,
+    // and the form says what it says for any address.
+    std::fs::remove_file(&refused).unwrap();
+    let (status, _, page) = post(&format!("{base}/api/alerts"), &base, form);
+    assert_eq!(status, 200);
+    assert!(page.contains("Vérifiez votre messagerie"));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(mails_in(&inbox, 3).len(), 3, "no confirmation mailed");
+    assert!(!exported(dir.path()).contains("partie@exemple.org"));
 }

@@ -17,18 +17,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark, like a test
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use functions::alerts_run::{alert_mail, run_alerts};
+use functions::alerts_run::{COMPOSE_AHEAD, DueMail, compose_mails, match_offers, run_alerts};
 use functions::client::TrustedProxies;
 use functions::mailer::Mailer;
 use functions::tokens::Secret;
 use functions::{AppState, NoRebuild, SiteHandle};
-use offers::alerts::{Alert, AlertIndex, AlertStatus, Frequency};
+use offers::alerts::{Alert, AlertStatus, Frequency};
 use offers::communes::geography;
 use offers::demo::demo_offers;
 use offers::search::{Criteria, Near, RADII};
@@ -36,6 +35,10 @@ use offers::{Engagement, Kind, Offer, Status};
 use store::{SqliteStore, Store};
 
 const RUNS: usize = 3;
+
+/// The allocator of the `entraide` binary, whose `serve` runs the passes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
@@ -149,24 +152,36 @@ fn state(dir: &Path, site_root: &Path) -> (AppState, Arc<dyn Store>) {
     (state, store)
 }
 
-/// Matches every offer through the index and composes each alert's digest;
-/// returns (pairs matched, digests composed, seconds spent matching).
-fn match_and_compose(state: &AppState, alerts: &[Alert], offers: &[Offer]) -> (usize, usize, f64) {
+/// Matches every offer through the index and composes each alert's digest, as
+/// a pass does (`COMPOSE_AHEAD` alerts at a time); returns (pairs matched,
+/// digests composed, seconds spent matching). `shared` are `offers` as a pass
+/// holds them once read.
+fn match_and_compose(
+    state: &AppState,
+    alerts: &[Alert],
+    offers: &[Offer],
+    shared: &[Arc<Offer>],
+) -> (usize, usize, f64) {
     let started = Instant::now();
-    let index = AlertIndex::new(alerts);
-    let mut found: HashMap<usize, Vec<&Offer>> = HashMap::new();
-    let mut pairs = 0;
-    for offer in offers {
-        for hit in index.hits(offer) {
-            pairs += 1;
-            found.entry(hit.alert).or_default().push(offer);
-        }
-    }
+    let found = match_offers(alerts, offers);
     let matching = started.elapsed().as_secs_f64();
+    let due: Vec<DueMail> = found
+        .into_iter()
+        .map(|(position, matched)| DueMail {
+            alert: alerts[position].clone(),
+            queue: Vec::new(),
+            offers: matched
+                .iter()
+                .map(|&offer| Arc::clone(&shared[offer]))
+                .collect(),
+        })
+        .collect();
+    let pairs = due.iter().map(|due| due.offers.len()).sum();
     let mut composed = 0;
-    for (position, matched) in found {
-        let mail = alert_mail(state, &alerts[position], &matched).unwrap();
-        composed += usize::from(!mail.text.is_empty());
+    for chunk in due.chunks(COMPOSE_AHEAD) {
+        for mail in compose_mails(state, chunk) {
+            composed += usize::from(mail.unwrap().is_some_and(|mail| !mail.text.is_empty()));
+        }
     }
     (pairs, composed, matching)
 }
@@ -185,6 +200,7 @@ async fn main() {
     let probe = generator::Site::load(&root, &root.join("themes/default")).unwrap();
     let alerts = visitors_alerts(alert_count, &probe.config.domain_slugs());
     let offers = new_offers(offer_count);
+    let shared: Vec<Arc<Offer>> = offers.iter().cloned().map(Arc::new).collect();
     println!("{alert_count} alerts, {offer_count} new offers");
 
     let (mut seconds, mut peaks) = (Vec::new(), Vec::new());
@@ -194,7 +210,7 @@ async fn main() {
     for _ in 0..RUNS {
         reset_peak();
         let started = Instant::now();
-        let (pairs, composed, matching) = match_and_compose(&state, &alerts, &offers);
+        let (pairs, composed, matching) = match_and_compose(&state, &alerts, &offers, &shared);
         seconds.push(started.elapsed().as_secs_f64());
         matchings.push(matching);
         peaks.push(peak_mb());

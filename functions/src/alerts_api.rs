@@ -152,11 +152,22 @@ pub(crate) async fn post_alert(
         .map_err(AppError::internal)?
         .len();
     if held >= site.config.max_alerts_per_address {
-        let error = form_error(
-            "email",
-            "Cette adresse ne peut pas recevoir de nouvelle alerte : supprimez-en une depuis le lien de ses courriels, puis réessayez.",
+        // Told by mail, to the address's owner: the page answers as for any
+        // address, so that it tells nobody which addresses hold alerts.
+        let context = json!({
+            "description": describe(&site, &criteria),
+            "held": held,
+        });
+        let mail = Outgoing::themed(
+            &site,
+            "alert_full",
+            &email,
+            "Votre nouvelle alerte n'a pas été créée".to_owned(),
+            &context,
         );
-        return refill(state, &fields, &criteria, error);
+        send(state, mail).await?;
+        tracing::info!("alert refused: its address holds the most alerts");
+        return check_your_mail(state);
     }
     let alert = Alert::new(email, owner, criteria, frequency, now);
     store

@@ -8,13 +8,16 @@
 //! once its mail has left.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use generator::Site;
-use offers::alerts::{Alert, AlertIndex, AlertStatus, candidate_keys};
+use offers::alerts::{Alert, AlertIndex, AlertStatus, Hit, candidate_keys};
+use offers::communes::geography;
 use offers::search::{Criteria, distance_km};
 use offers::{Offer, Ulid};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::alerts_api::{change_alert, suppressed};
@@ -27,6 +30,11 @@ use crate::tokens::Purpose;
 
 /// The change-feed cursor of the alerts.
 const CURSOR: &str = "alerts";
+/// Where the previous pass began reading: each pass reads again what the
+/// previous one read. On DynamoDB a writer takes its change number, then
+/// writes, so a pass may see number N+1 before N is written and move past N;
+/// read again one pass later, N is found (an alert never takes an offer twice).
+const SETTLED: &str = "alerts-settled";
 /// Offers listed in one mail; a link leads to the rest.
 pub const MAIL_OFFERS: usize = 20;
 /// How long an address that refused our mail stays refused.
@@ -91,9 +99,10 @@ pub async fn run_alerts(state: &AppState) -> Result<AlertsRun, AppError> {
 async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
     let store = &state.store;
     let internal = AppError::internal;
-    let cursor = store.cursor(CURSOR).await.map_err(internal)?;
-    let changes = store.changes_since(cursor).await.map_err(internal)?;
-    if changes.cursor == cursor {
+    let latest = store.cursor(CURSOR).await.map_err(internal)?;
+    let from = store.cursor(SETTLED).await.map_err(internal)?.min(latest);
+    let changes = store.changes_since(from).await.map_err(internal)?;
+    if from == latest && changes.cursor == latest {
         return Ok(0);
     }
     let now = state.now();
@@ -111,16 +120,16 @@ async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
     for key in &keys {
         alerts.extend(store.alerts_by_key(key).await.map_err(internal)?);
     }
-    let index = AlertIndex::new(&alerts);
-    let mut found: HashMap<usize, Vec<Ulid>> = HashMap::new();
-    for offer in &offers {
-        for hit in index.hits(offer) {
-            found.entry(hit.alert).or_default().push(offer.id);
-        }
-    }
+    let (alerts, offers, found) = tokio::task::spawn_blocking(move || {
+        let found = match_offers(&alerts, &offers);
+        (alerts, offers, found)
+    })
+    .await
+    .map_err(AppError::internal)?;
     let mut queued = 0;
-    for (position, ids) in found {
-        queued += ids.len();
+    for (position, matched) in found {
+        queued += matched.len();
+        let ids: Vec<Ulid> = matched.iter().map(|&offer| offers[offer].id).collect();
         let matched = alerts[position].criteria.clone();
         change_alert(state, alerts[position].clone(), |alert| {
             // Changed or paused meanwhile: these matches are not for it.
@@ -135,39 +144,177 @@ async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
         .await?;
     }
     store
-        .save_cursor(CURSOR, changes.cursor)
+        .save_cursor(CURSOR, changes.cursor.max(latest))
         .await
         .map_err(internal)?;
+    store.save_cursor(SETTLED, latest).await.map_err(internal)?;
     Ok(queued)
 }
 
-/// Mails the alerts whose mail is due, as many as the pace allows in one
-/// interval; returns how many were mailed and how many wait.
+/// The offers each alert matches, by position in `alerts` and in `offers`,
+/// the offers shared out between the cores.
+pub fn match_offers(alerts: &[Alert], offers: &[Offer]) -> HashMap<usize, Vec<usize>> {
+    let index = AlertIndex::new(alerts);
+    let hits: Vec<Vec<Hit>> = offers.par_iter().map(|offer| index.hits(offer)).collect();
+    let mut found: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (offer, hits) in hits.into_iter().enumerate() {
+        for hit in hits {
+            found.entry(hit.alert).or_default().push(offer);
+        }
+    }
+    found
+}
+
+/// Mails the alerts whose mail is due, the longest waiting first, as many as
+/// the pace allows in one interval; returns how many were mailed and how many
+/// wait.
 async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
     let now = state.now();
-    let due = state
+    let mut due = state
         .store
         .due_alerts(now)
         .await
         .map_err(AppError::internal)?;
+    // None waits behind newer alerts for ever when a pass cannot mail them all.
+    due.sort_by_key(|alert| alert.due);
     let config = state.site().config.clone();
     let per_minute = usize::try_from(config.alert_mails_per_minute).unwrap_or(usize::MAX);
     // What fits in the interval less a minute: a pass ends before the next
-    // one starts (and within a Lambda's 15 minutes).
-    let minutes = usize::try_from(config.alert_interval_seconds / 60).unwrap_or(usize::MAX);
-    let budget = per_minute.saturating_mul(minutes.saturating_sub(1).max(1));
+    // one starts (and within a Lambda's 15 minutes), however slow the mail
+    // server is.
+    let window = StdDuration::from_secs(config.alert_interval_seconds.saturating_sub(60).max(60));
+    let minutes = usize::try_from(window.as_secs() / 60).unwrap_or(usize::MAX);
+    let budget = per_minute.saturating_mul(minutes);
     let pause = StdDuration::from_millis(60_000 / u64::from(config.alert_mails_per_minute));
-    let deferred = due.len().saturating_sub(budget);
-    let mut mailed = 0;
+    let started = tokio::time::Instant::now();
+    let total = due.len();
+    let (mut mailed, mut handled) = (0, 0);
     // Many alerts get the same new offers: each is read once a pass.
     let mut read = HashMap::new();
-    for alert in due.into_iter().take(budget) {
-        if mail_alert(state, alert, now, &mut read).await? {
-            mailed += 1;
-            tokio::time::sleep(pause).await;
+    // The mails of a minute (or of COMPOSE_AHEAD alerts) are composed on
+    // every core, then sent at the pace.
+    for chunk in due[..total.min(budget)].chunks(per_minute.clamp(1, COMPOSE_AHEAD)) {
+        let mut ready = Vec::with_capacity(chunk.len());
+        for alert in chunk {
+            ready.extend(due_mail(state, alert.clone(), now, &mut read).await?);
+        }
+        let composing = state.clone();
+        let (ready, mails) = tokio::task::spawn_blocking(move || {
+            let mails = compose_mails(&composing, &ready);
+            (ready, mails)
+        })
+        .await
+        .map_err(AppError::internal)?;
+        handled += chunk.len() - ready.len();
+        for (due, mail) in ready.into_iter().zip(mails) {
+            if started.elapsed() >= window {
+                return Ok((mailed, total - handled));
+            }
+            handled += 1;
+            let mail = mail?;
+            if mail.is_some() && mailed > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            if deliver(state, due, mail, now).await? {
+                mailed += 1;
+            }
         }
     }
-    Ok((mailed, deferred))
+    Ok((mailed, total - handled))
+}
+
+/// Alerts whose mails are composed together, at most.
+pub const COMPOSE_AHEAD: usize = 256;
+
+/// An active alert whose mail is due, and what is still listed of its queue.
+pub struct DueMail {
+    pub alert: Alert,
+    /// The queue when it was read: what the mail empties.
+    pub queue: Vec<Ulid>,
+    pub offers: Vec<Arc<Offer>>,
+}
+
+/// What is still listed of a due alert's queue (none for a paused alert:
+/// its queue waits for it to resume). `read` keeps the offers read so far in
+/// the pass.
+async fn due_mail(
+    state: &AppState,
+    alert: Alert,
+    now: DateTime<Utc>,
+    read: &mut HashMap<Ulid, Option<Arc<Offer>>>,
+) -> Result<Option<DueMail>, AppError> {
+    if alert.status != AlertStatus::Active {
+        change_alert(state, alert, |alert| alert.due = None).await?;
+        return Ok(None);
+    }
+    let queue = alert.queued.clone();
+    for id in &queue {
+        if !read.contains_key(id) {
+            let offer = state.store.get(*id).await.map_err(AppError::internal)?;
+            read.insert(*id, offer.map(Arc::new));
+        }
+    }
+    let offers = queue
+        .iter()
+        .filter_map(|id| read.get(id).cloned().flatten())
+        .filter(|offer| offer.is_listed(now))
+        .collect();
+    Ok(Some(DueMail {
+        alert,
+        queue,
+        offers,
+    }))
+}
+
+/// The mails of due alerts, composed on every core (none for an alert with
+/// nothing listed left).
+pub fn compose_mails(state: &AppState, due: &[DueMail]) -> Vec<Result<Option<Outgoing>, AppError>> {
+    due.par_iter()
+        .map(|due| {
+            if due.offers.is_empty() {
+                return Ok(None);
+            }
+            let offers: Vec<&Offer> = due.offers.iter().map(AsRef::as_ref).collect();
+            alert_mail(state, &due.alert, &offers).map(Some)
+        })
+        .collect()
+}
+
+/// Sends a due alert its mail, if it has one, then empties its queue; `true`
+/// if a mail left.
+async fn deliver(
+    state: &AppState,
+    due: DueMail,
+    mail: Option<Outgoing>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let DueMail { alert, queue, .. } = due;
+    let mailed = mail.is_some();
+    if let Some(mail) = mail {
+        match state.mailer.send(mail).await {
+            Ok(()) => {}
+            Err(MailError::Rejected(reason)) => {
+                tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
+                return suppress(state, &alert.email, now).await.map(|()| false);
+            }
+            // Kept queued, due again: the next pass tries again, and one
+            // address a server defers does not hold the others up.
+            Err(error) => {
+                tracing::warn!(alert = %alert.id, "alert mail deferred: {error}");
+                return Ok(false);
+            }
+        }
+    }
+    change_alert(state, alert, |alert| {
+        alert.record_sent(&queue, now);
+        if mailed {
+            alert.last_sent = Some(now);
+        }
+        // Offers queued by another pass meanwhile wait for the next mail.
+        alert.due = next_due(state, alert, now);
+    })
+    .await?;
+    Ok(mailed)
 }
 
 /// An alert's mail, as its templates read it.
@@ -193,62 +340,6 @@ struct MailedOffer {
     place: String,
     distance: Option<u32>,
     url: String,
-}
-
-/// Mails one alert what is still listed of its queue (nothing if nothing is),
-/// then empties the queue; `true` if a mail left. `read` keeps the offers read
-/// so far in the pass.
-async fn mail_alert(
-    state: &AppState,
-    alert: Alert,
-    now: DateTime<Utc>,
-    read: &mut HashMap<Ulid, Option<Offer>>,
-) -> Result<bool, AppError> {
-    if alert.status != AlertStatus::Active {
-        // Paused (or pending): its queue waits for it to resume.
-        change_alert(state, alert, |alert| alert.due = None).await?;
-        return Ok(false);
-    }
-    let queue = alert.queued.clone();
-    {
-        for id in &queue {
-            if !read.contains_key(id) {
-                let offer = state.store.get(*id).await.map_err(AppError::internal)?;
-                read.insert(*id, offer);
-            }
-        }
-    }
-    let offers: Vec<&Offer> = queue
-        .iter()
-        .filter_map(|id| read.get(id).and_then(Option::as_ref))
-        .filter(|offer| offer.is_listed(now))
-        .collect();
-    let mailed = !offers.is_empty();
-    if mailed {
-        match state.mailer.send(alert_mail(state, &alert, &offers)?).await {
-            Ok(()) => {}
-            Err(MailError::Rejected(reason)) => {
-                tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
-                return suppress(state, &alert.email, now).await.map(|()| false);
-            }
-            // Kept queued, due again: the next pass tries again, and one
-            // address a server defers does not hold the others up.
-            Err(error) => {
-                tracing::warn!(alert = %alert.id, "alert mail deferred: {error}");
-                return Ok(false);
-            }
-        }
-    }
-    change_alert(state, alert, |alert| {
-        alert.record_sent(&queue, now);
-        if mailed {
-            alert.last_sent = Some(now);
-        }
-        // Offers queued by another pass meanwhile wait for the next mail.
-        alert.due = next_due(state, alert, now);
-    })
-    .await?;
-    Ok(mailed)
 }
 
 /// The mail of an alert: its offers nearest first (when it has a place), then
@@ -298,7 +389,7 @@ pub fn alert_mail(
         count: shown.len() + more,
         offers: &shown,
         more,
-        search_url: format!("{base}/recherche/?{}", criteria.to_query()),
+        search_url: search_url(&base, criteria),
         manage_link: alert_link(state, alert, Purpose::AlertManage),
         unsubscribe_link: &unsubscribe,
     };
@@ -318,6 +409,19 @@ pub fn alert_mail(
         }),
         ..mail
     })
+}
+
+/// The page that lists what an alert finds: its commune's listing for an
+/// alert saved there (the search page has no commune filter), else the search.
+fn search_url(base: &str, criteria: &Criteria) -> String {
+    match criteria
+        .commune
+        .as_deref()
+        .and_then(|c| geography().commune(c))
+    {
+        Some(commune) => format!("{base}{}", generator::urls::commune(commune)),
+        None => format!("{base}/recherche/?{}", criteria.to_query()),
+    }
 }
 
 /// An address that refused our mail for good, or complained: its alerts are

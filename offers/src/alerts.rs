@@ -12,7 +12,7 @@ use ulid::Ulid;
 
 use crate::communes::{Position, geography};
 use crate::model::Offer;
-use crate::search::{Criteria, MAX_RADIUS, offer_stems};
+use crate::search::{Criteria, MAX_RADIUS, OfferFacts};
 
 /// How long an alert waits for the click on its confirmation link.
 pub const UNCONFIRMED_HOURS: i64 = 48;
@@ -336,9 +336,9 @@ impl<'a> AlertIndex<'a> {
         let Some(listed) = offer.listed else {
             return Vec::new();
         };
-        let words = offer_stems(offer);
+        let facts = OfferFacts::new(offer);
         let mut keys = candidate_keys(offer);
-        keys.extend(words.iter().map(|stem| format!("k:{stem}")));
+        keys.extend(facts.stems.iter().map(|stem| format!("k:{stem}")));
         let mut hits = Vec::new();
         for compiled in keys.iter().filter_map(|key| self.by_key.get(key)).flatten() {
             let alert = &self.alerts[compiled.alert];
@@ -348,7 +348,7 @@ impl<'a> AlertIndex<'a> {
             if let Some(distance_km) =
                 alert
                     .criteria
-                    .matches(offer, &words, &compiled.stems, compiled.centre)
+                    .matches(&facts, &compiled.stems, compiled.centre)
             {
                 hits.push(Hit {
                     alert: compiled.alert,

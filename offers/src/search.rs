@@ -294,28 +294,28 @@ impl Criteria {
         geography().commune(&near.commune)?.position
     }
 
-    /// Whether `offer` is one this search finds, and how far it is from its
-    /// centre (none without a centre, or for a remote offer found as such).
-    /// `offer_stems` are [`offer_stems`]; `keyword_stems` and `centre` the
-    /// search's own, computed once.
+    /// Whether the offer of `facts` is one this search finds, and how far it
+    /// is from its centre (none without a centre, or for a remote offer found
+    /// as such). `keyword_stems` and `centre` are the search's own, computed
+    /// once.
     pub fn matches(
         &self,
-        offer: &Offer,
-        offer_stems: &HashSet<String>,
+        facts: &OfferFacts,
         keyword_stems: &[String],
         centre: Option<Position>,
     ) -> Option<Option<u32>> {
-        let geo = geography();
-        let department = offer.department_code();
-        let region = department.and_then(|d| geo.department(d)).map(|d| d.region);
+        let offer = facts.offer;
         let holds = self.kind.is_none_or(|k| k == offer.kind)
             && self.engagement.is_none_or(|e| e == offer.engagement)
             && self.domain.as_ref().is_none_or(|d| *d == offer.domain)
             && self
                 .department
                 .as_deref()
-                .is_none_or(|d| Some(d) == department)
-            && self.region.as_deref().is_none_or(|r| Some(r) == region)
+                .is_none_or(|d| Some(d) == facts.department)
+            && self
+                .region
+                .as_deref()
+                .is_none_or(|r| Some(r) == facts.region)
             && self
                 .commune
                 .as_ref()
@@ -327,18 +327,65 @@ impl Criteria {
             && self
                 .until
                 .is_none_or(|until| offer.start.is_none_or(|start| start <= month_end(until)))
-            && keyword_stems.iter().all(|stem| offer_stems.contains(stem));
+            && keyword_stems.iter().all(|stem| facts.stems.contains(stem));
         if !holds {
             return None;
         }
         let Some(near) = &self.near else {
             return Some(None);
         };
-        match distance_km(offer, centre) {
+        match facts.distance_km(centre) {
             Some(km) if km <= near.radius => Some(Some(km)),
             _ if near.remote && offer.remote => Some(None),
             _ => None,
         }
+    }
+}
+
+/// What a search reads of an offer, looked up once for all the searches it is
+/// matched against: the stems of its text, its department, region and place.
+pub struct OfferFacts<'a> {
+    pub offer: &'a Offer,
+    /// The stems of what the search indexes of it: title, text, skills,
+    /// author and place.
+    pub stems: HashSet<String>,
+    pub department: Option<&'static str>,
+    pub region: Option<&'static str>,
+    pub position: Option<Position>,
+}
+
+impl<'a> OfferFacts<'a> {
+    pub fn new(offer: &'a Offer) -> Self {
+        let geo = geography();
+        let commune = offer.commune.as_deref().and_then(|c| geo.commune(c));
+        let department = match commune {
+            Some(commune) => Some(commune.department),
+            None => offer
+                .department
+                .as_deref()
+                .and_then(|d| geo.department(d))
+                .map(|d| d.code),
+        };
+        let text = [
+            offer.title.as_str(),
+            &offer.description,
+            &offer.skills.join(" "),
+            &offer.author_name,
+            &offer.place_label(),
+        ]
+        .join(" ");
+        OfferFacts {
+            offer,
+            stems: stems(&text).into_iter().collect(),
+            department,
+            region: department.and_then(|d| geo.department(d)).map(|d| d.region),
+            position: commune.and_then(|c| c.position),
+        }
+    }
+
+    /// How far the offer's commune is from `centre`, in whole kilometres.
+    pub fn distance_km(&self, centre: Option<Position>) -> Option<u32> {
+        kilometres(centre?, self.position?)
     }
 }
 
@@ -349,7 +396,11 @@ pub fn distance_km(offer: &Offer, centre: Option<Position>) -> Option<u32> {
         .as_deref()
         .and_then(|c| geography().commune(c))
         .and_then(|c| c.position)?;
-    Some(centre?.kilometres_to(position).round() as u32)
+    kilometres(centre?, position)
+}
+
+fn kilometres(from: Position, to: Position) -> Option<u32> {
+    Some(from.kilometres_to(to).round() as u32)
 }
 
 /// The commune a « Près de » names: its slug (`brest-29`, what the search's
@@ -378,18 +429,4 @@ fn keywords(value: &str) -> Result<String, String> {
         ));
     }
     Ok(words.join(" "))
-}
-
-/// The stems of what the search indexes of an offer: its title, text, skills,
-/// author and place.
-pub fn offer_stems(offer: &Offer) -> HashSet<String> {
-    let text = [
-        offer.title.as_str(),
-        &offer.description,
-        &offer.skills.join(" "),
-        &offer.author_name,
-        &offer.place_label(),
-    ]
-    .join(" ");
-    stems(&text).into_iter().collect()
 }
