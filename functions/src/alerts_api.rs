@@ -453,9 +453,14 @@ pub(crate) async fn manage_post(
     let now = state.now();
     let stored = change_alert(state, alert, |alert| {
         if alert.criteria != criteria {
-            // What was found for the old search is not what the new one asks.
+            // What was found for the old search is not what the new one asks,
+            // and the new one starts now (not with the offers listed since
+            // the alert was first confirmed).
             alert.queued.clear();
             alert.due = None;
+            if alert.confirmed.is_some() {
+                alert.confirmed = Some(now);
+            }
         }
         alert.criteria = criteria.clone();
         alert.frequency = frequency;

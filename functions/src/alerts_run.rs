@@ -82,8 +82,14 @@ pub(crate) fn next_due(
 
 /// One pass: match, then mail.
 pub async fn run_alerts(state: &AppState) -> Result<AlertsRun, AppError> {
+    // The interval less a minute, from the start of the pass: a pass ends
+    // before the next one starts (and within a Lambda's 15 minutes), however
+    // slow the store or the mail server is.
+    let seconds = state.site().config.alert_interval_seconds;
+    let deadline =
+        tokio::time::Instant::now() + StdDuration::from_secs(seconds.saturating_sub(60).max(60));
     let queued = match_new_offers(state).await?;
-    let (mailed, deferred) = mail_due_alerts(state).await?;
+    let (mailed, deferred) = mail_due_alerts(state, deadline).await?;
     let run = AlertsRun {
         queued,
         mailed,
@@ -100,7 +106,10 @@ async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
     let store = &state.store;
     let internal = AppError::internal;
     let latest = store.cursor(CURSOR).await.map_err(internal)?;
-    let from = store.cursor(SETTLED).await.map_err(internal)?.min(latest);
+    // Saved plus one, so that a store that never had it (0) starts where the
+    // alerts are, not with the whole feed.
+    let settled = store.cursor(SETTLED).await.map_err(internal)?;
+    let from = settled.checked_sub(1).map_or(latest, |s| s.min(latest));
     let changes = store.changes_since(from).await.map_err(internal)?;
     if from == latest && changes.cursor == latest {
         return Ok(0);
@@ -147,7 +156,10 @@ async fn match_new_offers(state: &AppState) -> Result<usize, AppError> {
         .save_cursor(CURSOR, changes.cursor.max(latest))
         .await
         .map_err(internal)?;
-    store.save_cursor(SETTLED, latest).await.map_err(internal)?;
+    store
+        .save_cursor(SETTLED, latest.saturating_add(1))
+        .await
+        .map_err(internal)?;
     Ok(queued)
 }
 
@@ -165,10 +177,13 @@ pub fn match_offers(alerts: &[Alert], offers: &[Offer]) -> HashMap<usize, Vec<us
     found
 }
 
-/// Mails the alerts whose mail is due, the longest waiting first, as many as
-/// the pace allows in one interval; returns how many were mailed and how many
-/// wait.
-async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
+/// Mails the alerts whose mail is due, the longest waiting first, at the pace
+/// (`alert_mails_per_minute`) until `deadline`; returns how many were mailed
+/// and how many wait.
+async fn mail_due_alerts(
+    state: &AppState,
+    deadline: tokio::time::Instant,
+) -> Result<(usize, usize), AppError> {
     let now = state.now();
     let mut due = state
         .store
@@ -177,25 +192,28 @@ async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
         .map_err(AppError::internal)?;
     // None waits behind newer alerts for ever when a pass cannot mail them all.
     due.sort_by_key(|alert| alert.due);
-    let config = state.site().config.clone();
-    let per_minute = usize::try_from(config.alert_mails_per_minute).unwrap_or(usize::MAX);
-    // What fits in the interval less a minute: a pass ends before the next
-    // one starts (and within a Lambda's 15 minutes), however slow the mail
-    // server is.
-    let window = StdDuration::from_secs(config.alert_interval_seconds.saturating_sub(60).max(60));
-    let minutes = usize::try_from(window.as_secs() / 60).unwrap_or(usize::MAX);
-    let budget = per_minute.saturating_mul(minutes);
-    let pause = StdDuration::from_millis(60_000 / u64::from(config.alert_mails_per_minute));
-    let started = tokio::time::Instant::now();
-    let total = due.len();
-    let (mut mailed, mut handled) = (0, 0);
+    let per_minute = state.site().config.alert_mails_per_minute;
+    let pause = StdDuration::from_millis(60_000 / u64::from(per_minute));
+    let minutes = deadline
+        .saturating_duration_since(tokio::time::Instant::now())
+        .as_secs()
+        .div_ceil(60);
+    let per_minute = usize::try_from(per_minute).unwrap_or(usize::MAX);
+    let budget = per_minute.saturating_mul(usize::try_from(minutes).unwrap_or(usize::MAX));
+    let (mut mailed, mut waiting, mut attempts) = (0, 0, 0);
+    let mut stopped = false;
     // Many alerts get the same new offers: each is read once a pass.
     let mut read = HashMap::new();
     // The mails of a minute (or of COMPOSE_AHEAD alerts) are composed on
     // every core, then sent at the pace.
-    for chunk in due[..total.min(budget)].chunks(per_minute.clamp(1, COMPOSE_AHEAD)) {
-        let mut ready = Vec::with_capacity(chunk.len());
-        for alert in chunk {
+    for alerts in due.chunks(per_minute.clamp(1, COMPOSE_AHEAD)) {
+        if stopped || tokio::time::Instant::now() >= deadline {
+            stopped = true;
+            waiting += alerts.len();
+            continue;
+        }
+        let mut ready = Vec::with_capacity(alerts.len());
+        for alert in alerts {
             ready.extend(due_mail(state, alert.clone(), now, &mut read).await?);
         }
         let composing = state.clone();
@@ -205,22 +223,30 @@ async fn mail_due_alerts(state: &AppState) -> Result<(usize, usize), AppError> {
         })
         .await
         .map_err(AppError::internal)?;
-        handled += chunk.len() - ready.len();
-        for (due, mail) in ready.into_iter().zip(mails) {
-            if started.elapsed() >= window {
-                return Ok((mailed, total - handled));
+        let mut ready = ready.into_iter().zip(mails);
+        for (due, mail) in ready.by_ref() {
+            // Attempts are paced, not only the mails that left: a server that
+            // refuses every mail is not called in a burst.
+            if matches!(mail, Ok(Some(_))) {
+                if attempts > 0 && attempts < budget {
+                    tokio::time::sleep(pause).await;
+                }
+                if attempts >= budget || tokio::time::Instant::now() >= deadline {
+                    stopped = true;
+                    waiting += 1;
+                    break;
+                }
+                attempts += 1;
             }
-            handled += 1;
-            let mail = mail?;
-            if mail.is_some() && mailed > 0 {
-                tokio::time::sleep(pause).await;
-            }
-            if deliver(state, due, mail, now).await? {
-                mailed += 1;
+            match deliver(state, due, mail, now).await? {
+                Delivery::Mailed => mailed += 1,
+                Delivery::Deferred => waiting += 1,
+                Delivery::Nothing => {}
             }
         }
+        waiting += ready.count();
     }
-    Ok((mailed, total - handled))
+    Ok((mailed, waiting))
 }
 
 /// Alerts whose mails are composed together, at most.
@@ -280,31 +306,53 @@ pub fn compose_mails(state: &AppState, due: &[DueMail]) -> Vec<Result<Option<Out
         .collect()
 }
 
-/// Sends a due alert its mail, if it has one, then empties its queue; `true`
-/// if a mail left.
+/// What became of a due alert.
+enum Delivery {
+    Mailed,
+    /// Nothing left to mail (its queue emptied), or its address refused for
+    /// good (its alerts erased).
+    Nothing,
+    /// Its mail could not be composed or left: kept queued, due again after
+    /// an interval, so that it does not stay first in line and hold the
+    /// others up.
+    Deferred,
+}
+
+/// Sends a due alert its mail, if it has one, then empties its queue.
 async fn deliver(
     state: &AppState,
     due: DueMail,
-    mail: Option<Outgoing>,
+    mail: Result<Option<Outgoing>, AppError>,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<Delivery, AppError> {
     let DueMail { alert, queue, .. } = due;
-    let mailed = mail.is_some();
-    if let Some(mail) = mail {
-        match state.mailer.send(mail).await {
-            Ok(()) => {}
+    let (mailed, failure) = match mail {
+        Ok(None) => (false, None),
+        Ok(Some(mail)) => match state.mailer.send(mail).await {
+            Ok(()) => (true, None),
             Err(MailError::Rejected(reason)) => {
                 tracing::warn!(alert = %alert.id, "address refused for good: {reason}");
-                return suppress(state, &alert.email, now).await.map(|()| false);
+                suppress(state, &alert.email, now).await?;
+                return Ok(Delivery::Nothing);
             }
-            // Kept queued, due again: the next pass tries again, and one
-            // address a server defers does not hold the others up.
-            Err(error) => {
-                tracing::warn!(alert = %alert.id, "alert mail deferred: {error}");
-                return Ok(false);
-            }
-        }
+            Err(error) => (false, Some(error.to_string())),
+        },
+        Err(error) => (false, Some(error.to_string())),
+    };
+    if let Some(failure) = failure {
+        tracing::warn!(alert = %alert.id, "alert mail deferred: {failure}");
+        let again = now + interval(state);
+        change_alert(state, alert, |alert| {
+            alert.due = alert.due.map(|due| due.max(again));
+        })
+        .await?;
+        return Ok(Delivery::Deferred);
     }
+    let outcome = if mailed {
+        Delivery::Mailed
+    } else {
+        Delivery::Nothing
+    };
     change_alert(state, alert, |alert| {
         alert.record_sent(&queue, now);
         if mailed {
@@ -314,7 +362,7 @@ async fn deliver(
         alert.due = next_due(state, alert, now);
     })
     .await?;
-    Ok(mailed)
+    Ok(outcome)
 }
 
 /// An alert's mail, as its templates read it.
