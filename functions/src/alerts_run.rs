@@ -193,7 +193,14 @@ async fn mail_due_alerts(
     // None waits behind newer alerts for ever when a pass cannot mail them all.
     due.sort_by_key(|alert| alert.due);
     let per_minute = state.site().config.alert_mails_per_minute;
-    let pause = StdDuration::from_millis(60_000 / u64::from(per_minute));
+    // One attempt a tick, the time spent sending included; beyond 60,000 a
+    // minute (finer than tokio's timers), no pause at all.
+    let period = StdDuration::from_secs(60) / per_minute;
+    let mut pace = (period >= StdDuration::from_millis(1)).then(|| {
+        let mut pace = tokio::time::interval(period);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        pace
+    });
     let minutes = deadline
         .saturating_duration_since(tokio::time::Instant::now())
         .as_secs()
@@ -228,8 +235,10 @@ async fn mail_due_alerts(
             // Attempts are paced, not only the mails that left: a server that
             // refuses every mail is not called in a burst.
             if matches!(mail, Ok(Some(_))) {
-                if attempts > 0 && attempts < budget {
-                    tokio::time::sleep(pause).await;
+                if attempts < budget
+                    && let Some(pace) = pace.as_mut()
+                {
+                    pace.tick().await;
                 }
                 if attempts >= budget || tokio::time::Instant::now() >= deadline {
                     stopped = true;

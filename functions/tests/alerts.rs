@@ -453,3 +453,24 @@ async fn an_offer_whose_change_shows_after_a_later_one_still_reaches_its_alerts(
     );
     assert_eq!(run_alerts(&h.state).await.unwrap(), AlertsRun::default());
 }
+
+#[tokio::test(start_paused = true)]
+async fn mails_leave_at_the_pace_of_the_site() {
+    // Ten a minute: one every six seconds (tokio's clock, paused, moves to
+    // each pause at once).
+    let h = harness_with(|config| config.alert_mails_per_minute = 10);
+    for name in ["lea", "noe", "ana"] {
+        subscribed(&h, &FORM.replace("lea%40", &format!("{name}%40"))).await;
+    }
+    h.store
+        .import(&[listed_offer(1, "29178", "Visites du jeudi")])
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    assert_eq!(run_alerts(&h.state).await.unwrap().mailed, 3);
+    let spent = started.elapsed();
+    assert!(
+        spent >= std::time::Duration::from_secs(12) && spent < std::time::Duration::from_secs(18),
+        "three mails, two pauses: {spent:?}"
+    );
+}
