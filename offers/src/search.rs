@@ -357,15 +357,10 @@ pub struct OfferFacts<'a> {
 impl<'a> OfferFacts<'a> {
     pub fn new(offer: &'a Offer) -> Self {
         let geo = geography();
-        let commune = offer.commune.as_deref().and_then(|c| geo.commune(c));
-        let department = match commune {
-            Some(commune) => Some(commune.department),
-            None => offer
-                .department
-                .as_deref()
-                .and_then(|d| geo.department(d))
-                .map(|d| d.code),
-        };
+        let department = offer
+            .department_code()
+            .and_then(|d| geo.department(d))
+            .map(|d| d.code);
         let text = [
             offer.title.as_str(),
             &offer.description,
@@ -379,13 +374,17 @@ impl<'a> OfferFacts<'a> {
             stems: stems(&text).into_iter().collect(),
             department,
             region: department.and_then(|d| geo.department(d)).map(|d| d.region),
-            position: commune.and_then(|c| c.position),
+            position: offer
+                .commune
+                .as_deref()
+                .and_then(|c| geo.commune(c))
+                .and_then(|c| c.position),
         }
     }
 
     /// How far the offer's commune is from `centre`, in whole kilometres.
     pub fn distance_km(&self, centre: Option<Position>) -> Option<u32> {
-        kilometres(centre?, self.position?)
+        Some(kilometres(centre?, self.position?))
     }
 }
 
@@ -396,11 +395,11 @@ pub fn distance_km(offer: &Offer, centre: Option<Position>) -> Option<u32> {
         .as_deref()
         .and_then(|c| geography().commune(c))
         .and_then(|c| c.position)?;
-    kilometres(centre?, position)
+    Some(kilometres(centre?, position))
 }
 
-fn kilometres(from: Position, to: Position) -> Option<u32> {
-    Some(from.kilometres_to(to).round() as u32)
+fn kilometres(from: Position, to: Position) -> u32 {
+    from.kilometres_to(to).round() as u32
 }
 
 /// The commune a « Près de » names: its slug (`brest-29`, what the search's
