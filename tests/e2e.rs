@@ -52,10 +52,15 @@ fn mails_in(folder: &Path, count: usize) -> Vec<String> {
             .unwrap_or_default();
         if files.len() >= count {
             files.sort_by_key(|f| std::fs::metadata(f).unwrap().modified().unwrap());
-            return files
+            let mails: Vec<String> = files
                 .iter()
                 .map(|f| std::fs::read_to_string(f).unwrap())
                 .collect();
+            // A file outbox's mail shows before it is written whole: every
+            // mail ends with its multipart's closing boundary.
+            if mails.iter().all(|mail| mail.trim_end().ends_with("--")) {
+                return mails;
+            }
         }
         assert!(Instant::now() < deadline, "mail {count} never arrived");
         std::thread::sleep(Duration::from_millis(100));
@@ -115,6 +120,11 @@ fn post(url: &str, origin: &str, form: &str) -> (u16, String, String) {
 /// listening on `port`, sending mail through `mail`, logging to `dir/serve.log`;
 /// stopped when dropped.
 fn serve(site: &Path, dir: &Path, port: u16, mail: &str) -> Running {
+    serve_with(site, dir, port, mail, &[])
+}
+
+/// `serve` with more arguments for `entraide serve`.
+fn serve_with(site: &Path, dir: &Path, port: u16, mail: &str, more: &[&str]) -> Running {
     let log = std::fs::File::create(dir.join("serve.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_entraide"))
         .arg("--site")
@@ -125,6 +135,7 @@ fn serve(site: &Path, dir: &Path, port: u16, mail: &str) -> Running {
         .arg("--out")
         .arg(dir.join("public"))
         .args(["--mail", mail])
+        .args(more)
         .env(
             "ENTRAIDE_SECRET",
             "une clé de test assez longue pour être acceptée",
@@ -505,6 +516,20 @@ fn a_serve_killed_in_the_middle_of_a_rebuild_restarts_to_the_site_of_its_store()
 
 /// A copy of the site whose alerts are matched and mailed every 2 seconds.
 fn quick_alerts_site(dir: &Path) -> PathBuf {
+    site_copy(
+        dir,
+        &[
+            ("alert_interval_seconds = 900", "alert_interval_seconds = 2"),
+            (
+                "alert_mails_per_minute = 60",
+                "alert_mails_per_minute = 6000",
+            ),
+        ],
+    )
+}
+
+/// A copy of the site in `dir`, its site.toml changed by `(from, to)` pairs.
+fn site_copy(dir: &Path, changes: &[(&str, &str)]) -> PathBuf {
     let site = dir.join("site");
     for folder in ["content", "themes"] {
         std::fs::create_dir_all(site.join(folder)).unwrap();
@@ -514,13 +539,11 @@ fn quick_alerts_site(dir: &Path) -> PathBuf {
         );
     }
     let config = site.join("content/site.toml");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("alert_interval_seconds = 900", "alert_interval_seconds = 2")
-        .replace(
-            "alert_mails_per_minute = 60",
-            "alert_mails_per_minute = 6000",
-        );
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    for (from, to) in changes {
+        assert!(text.contains(from), "{from} not in site.toml");
+        text = text.replace(from, to);
+    }
     std::fs::write(&config, text).unwrap();
     site
 }
@@ -717,4 +740,202 @@ fn an_address_a_real_smtp_server_refuses_for_good_loses_its_alerts() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(mails_in(&inbox, 3).len(), 3, "no confirmation mailed");
     assert!(!exported(dir.path()).contains("partie@exemple.org"));
+}
+
+/// Sends `raw` by SMTP (Python's smtplib, a client of its own) from `from` to
+/// `to` through the server on `port`: `OK`, or the server's refusal.
+fn smtp_send(port: u16, from: &str, to: &str, raw: &str) -> String {
+    const CLIENT: &str = r#"
+import smtplib, sys
+port, sender, recipient = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+raw = sys.stdin.buffer.read()
+try:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        smtp.sendmail(sender, [recipient], raw)
+    print("OK")
+except smtplib.SMTPRecipientsRefused as refused:
+    code, text = list(refused.recipients.values())[0]
+    print("REFUSED", code, text.decode())
+except smtplib.SMTPDataError as refused:
+    print("REFUSED", refused.smtp_code, refused.smtp_error.decode())
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", CLIENT, &port.to_string(), from, to])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(raw.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// The address a mail's `Reply-To` names.
+fn reply_to(mail: &str) -> String {
+    let line = mail
+        .lines()
+        .find(|line| line.starts_with("Reply-To:"))
+        .unwrap_or_else(|| panic!("no Reply-To in {mail}"));
+    line.rsplit('<')
+        .next()
+        .unwrap()
+        .trim_end_matches('>')
+        .to_owned()
+}
+
+/// A plain reply as a mail client writes it.
+fn reply(from: &str, to: &str, subject: &str, text: &str, extra_headers: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\n{extra_headers}\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n"
+    )
+}
+
+/// The headers of a mail and the text the platform wrote in it, as a reader
+/// sees them (quoted-printable undone).
+fn readable(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+        .replace("=40", "@")
+}
+
+#[test]
+fn a_poster_and_a_visitor_write_to_each_other_through_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = site_copy(
+        dir.path(),
+        &[(
+            "# reply_domain = \"reponses.exemple.fr\"",
+            "reply_domain = \"reponses.entraide.test\"",
+        )],
+    );
+    let maildir = dir.path().join("maildir");
+    let (_smtp, smtp_port) = smtp_server(&maildir);
+    let port = free_port();
+    let inbound = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _serve = serve_with(
+        &site,
+        dir.path(),
+        port,
+        &format!("smtp://127.0.0.1:{smtp_port}?tls=none"),
+        &["--inbound-smtp", &format!("127.0.0.1:{inbound}")],
+    );
+    wait_for_port(port);
+    wait_for_port(inbound);
+    let inbox = maildir.join("new");
+    let poster = "association@exemple.org";
+    let visitor = "marie@exemple.org";
+    a_confirmed_offer(&base, &inbox, 1, "Collecte+au+bourg", "Ploudalmezeau");
+    let published = &mails_in(&inbox, 2)[1];
+    let offer_page = link_in(published, &format!("{base}/annonces/"));
+    let id = offer_page
+        .trim_start_matches(&format!("{base}/annonces/"))
+        .trim_end_matches('/')
+        .to_owned();
+
+    // A visitor writes: the poster's mail answers to the reply domain and
+    // carries no visitor address.
+    let message = format!(
+        "offer={id}&name=Marie&email=marie%40exemple.org\
+         &message=Bonjour%2C+je+peux+tenir+un+point+de+collecte+le+samedi+13.&website=&form_token="
+    );
+    let (status, _, _) = post(&format!("{base}/api/contact"), &base, &message);
+    assert_eq!(status, 303);
+    let all = mails_in(&inbox, 4);
+    let to_poster = all
+        .iter()
+        .find(|mail| mail.contains(&format!("To: {poster}")) && mail.contains("Reply-To:"))
+        .expect("the visitor's message");
+    let poster_writes_to = reply_to(to_poster);
+    assert!(
+        poster_writes_to.ends_with("@reponses.entraide.test"),
+        "{poster_writes_to}"
+    );
+    assert!(!readable(to_poster).contains(visitor), "{to_poster}");
+
+    // The poster answers by SMTP: the visitor gets it from the platform,
+    // without the poster's address anywhere.
+    let answer = reply(
+        &format!("Association du bourg <{poster}>"),
+        &poster_writes_to,
+        "Re: Message",
+        "Merci Marie, rendez-vous samedi à 9 h devant la mairie.",
+        "",
+    );
+    assert_eq!(smtp_send(inbound, poster, &poster_writes_to, &answer), "OK");
+    let all = mails_in(&inbox, 5);
+    let to_visitor = all
+        .iter()
+        .find(|mail| mail.contains(&format!("To: {visitor}")) && mail.contains("Reply-To:"))
+        .expect("the poster's answer");
+    assert!(
+        readable(to_visitor).contains("rendez-vous samedi"),
+        "{to_visitor}"
+    );
+    assert!(!readable(to_visitor).contains(poster), "{to_visitor}");
+    assert!(
+        to_visitor.contains("From: \"Association du bourg via Entraide\""),
+        "{to_visitor}"
+    );
+    let visitor_writes_to = reply_to(to_visitor);
+    assert_ne!(visitor_writes_to, poster_writes_to);
+
+    // The visitor answers back.
+    let back = reply(
+        visitor,
+        &visitor_writes_to,
+        "Re: Re: Message",
+        "Parfait, à samedi !",
+        "",
+    );
+    assert_eq!(smtp_send(inbound, visitor, &visitor_writes_to, &back), "OK");
+    let all = mails_in(&inbox, 6);
+    assert!(
+        all.iter()
+            .any(|mail| mail.contains(&format!("To: {poster}"))
+                && readable(mail).contains("Parfait")
+                && !readable(mail).contains(visitor))
+    );
+
+    // An out-of-office reply is taken, and not relayed.
+    let away = reply(
+        visitor,
+        &visitor_writes_to,
+        "Absence du bureau",
+        "Je suis absente jusqu'au 5 janvier.",
+        "Auto-Submitted: auto-replied\r\n",
+    );
+    assert_eq!(smtp_send(inbound, visitor, &visitor_writes_to, &away), "OK");
+
+    // The visitor closes the conversation from the mail's link: the next
+    // reply bounces with the reason, in French.
+    let close = link_in(
+        to_visitor,
+        &format!("{base}/api/conversations/close?token="),
+    );
+    let (status, _, _) = post(&close, &base, "");
+    assert_eq!(status, 200);
+    let late = smtp_send(inbound, poster, &poster_writes_to, &answer);
+    assert!(late.starts_with("REFUSED 550"), "{late}");
+    assert!(late.contains("Conversation close"), "{late}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        mails_in(&inbox, 6).len(),
+        6,
+        "the auto-reply was not relayed"
+    );
+
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    for secret in [poster, visitor, "token="] {
+        assert!(!log.contains(secret), "{secret} logged:\n{log}");
+    }
 }

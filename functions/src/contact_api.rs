@@ -1,5 +1,7 @@
-//! `POST /api/contact`: a visitor's message relayed to a poster by mail, From the
-//! platform, Reply-To the visitor; the visitor never sees the poster's address.
+//! `POST /api/contact`: a visitor's message relayed to a poster by mail, from the
+//! platform. With a reply domain it opens a conversation of the two-way relay
+//! (`relay`): the poster answers to the conversation's address and neither sees
+//! the other's; without one, the mail's Reply-To is the visitor.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,13 +11,18 @@ use offers::validate::{FieldError, validate_contact};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use offers::conversations::{Conversation, Side};
+use offers::validate::ContactMessage;
+
 use crate::client::Client;
+use crate::conversations_api::{ConversationLinks, conversation_links, is_blocked};
 use crate::error::AppError;
 use crate::extract::{NamesOffer, OfferForm};
 use crate::forms::sent_too_fast;
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
 use crate::mails::send;
+use crate::relay::reply_mailbox;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,26 +78,37 @@ pub(crate) async fn post_contact(
             return refill(state, &offer, &fields, &[error]);
         }
     }
-    let visitor = Mailbox::new(
-        Some(message.name.clone()),
-        message
-            .email
-            .parse()
-            .map_err(|_| AppError::BadRequest("Adresse électronique invalide."))?,
-    );
+    if is_blocked(state, &offer.email, &message.email).await {
+        tracing::info!(offer = %offer.id, "message from a blocked visitor dropped");
+        return Ok(sent);
+    }
+    let (reply_to, links) = match open_conversation(state, &offer, &message).await? {
+        Some((reply_to, links)) => (reply_to, Some(links)),
+        None => (
+            Mailbox::new(
+                Some(message.name.clone()),
+                message
+                    .email
+                    .parse()
+                    .map_err(|_| AppError::BadRequest("Adresse électronique invalide."))?,
+            ),
+            None,
+        ),
+    };
     let context = json!({
         "offer": { "title": offer.title, "author_name": offer.author_name },
         "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
         // Never the poster's private link: a reply quoting this mail reaches the visitor.
         "moderation_email": state.site().config.moderation_email,
         "visitor": { "name": message.name, "message": message.message },
+        "relay": links.as_ref().map(|links| json!({ "close_url": links.close, "block_url": links.block })),
     });
     let site = state.site();
     let subject = format!("Message à propos de votre annonce « {} »", offer.title);
     let relayed =
         Outgoing::themed(&site, "contact", &offer.email, subject, &context).map(|relayed| {
             Outgoing {
-                reply_to: Some(visitor),
+                reply_to: Some(reply_to),
                 // A person wrote it: no Auto-Submitted, so that the poster's replies go.
                 automatic: false,
                 ..relayed
@@ -100,6 +118,31 @@ pub(crate) async fn post_contact(
     tracing::info!(offer = %offer.id, "contact message relayed");
     send_copy(state, &message.email, &offer).await;
     Ok(sent)
+}
+
+/// With a reply domain, the conversation the message opens: the address the
+/// poster answers to (showing the visitor's name) and the poster's links to
+/// close or block it.
+async fn open_conversation(
+    state: &AppState,
+    offer: &Offer,
+    message: &ContactMessage,
+) -> Result<Option<(Mailbox, ConversationLinks)>, AppError> {
+    if state.site().config.reply_domain.is_none() {
+        return Ok(None);
+    }
+    let conversation = Conversation::open(offer.id, &message.email, &message.name, state.now());
+    state
+        .store
+        .create_conversation(&conversation)
+        .await
+        .map_err(AppError::internal)?;
+    let reply_to = reply_mailbox(state, conversation.id, Side::Poster, &message.name)
+        .ok_or(AppError::Unavailable)?;
+    Ok(Some((
+        reply_to,
+        conversation_links(state, conversation.id, Side::Poster),
+    )))
 }
 
 /// The visitor's trace of what they sent: which offer, when — not the text nor

@@ -73,6 +73,10 @@ impl AppError {
                 StatusCode::BAD_REQUEST,
                 "Ce lien ne fonctionne plus : l'alerte a été supprimée (vous ne recevrez plus rien), ou le lien est incomplet ou trop ancien. Le lien du dernier courriel de l'alerte fonctionne.",
             ),
+            AppError::BadLink(Purpose::Conversation) => (
+                StatusCode::BAD_REQUEST,
+                "Ce lien ne fonctionne plus : la conversation a pris fin et a été effacée (plus aucun message ne passe par elle), ou le lien est incomplet.",
+            ),
             AppError::BadLink(_) => (
                 StatusCode::BAD_REQUEST,
                 "Ce lien ne fonctionne plus : il est incomplet ou il a expiré.",

@@ -6,9 +6,11 @@ mod alerts_api;
 pub mod alerts_run;
 pub mod client;
 mod contact_api;
+mod conversations_api;
 pub mod error;
 mod extract;
 mod forms;
+pub mod inbound_smtp;
 pub mod lambda;
 pub mod limits;
 mod links_api;
@@ -19,7 +21,10 @@ mod manage_api;
 mod offers_api;
 mod offers_store;
 mod pages;
+pub mod relay;
 mod report_api;
+#[cfg(feature = "dynamodb")]
+pub mod ses_relay;
 mod signed_links;
 pub mod state;
 pub mod sweep;
@@ -159,6 +164,14 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
         )
         .route("/api/offers/links", post(links_api::post_links))
         .route("/api/contact", post(contact_api::post_contact))
+        .route(
+            "/api/conversations/close",
+            get(conversations_api::close_page).post(conversations_api::close),
+        )
+        .route(
+            "/api/conversations/block",
+            get(conversations_api::block_page).post(conversations_api::block),
+        )
         .route("/api/report", post(report_api::post_report))
         .route("/api/alerts", post(alerts_api::post_alert))
         .route(

@@ -111,8 +111,23 @@ pub const ALERTS_PER_ADDRESS: Limit = Limit {
     window_minutes: 24 * 60,
 };
 
+/// Messages relayed in one conversation in a day, both sides together…
+pub const RELAYED_PER_CONVERSATION: Limit = Limit {
+    name: "relay-conversation",
+    max: 30,
+    window_minutes: 24 * 60,
+};
+/// …and from one address in a day, all its conversations together.
+pub const RELAYED_PER_ADDRESS: Limit = Limit {
+    name: "relay-address",
+    max: 100,
+    window_minutes: 24 * 60,
+};
+
 /// Every limit: the privacy page states how long the longest one keeps its digests.
-pub const ALL: [&Limit; 16] = [
+pub const ALL: [&Limit; 18] = [
+    &RELAYED_PER_CONVERSATION,
+    &RELAYED_PER_ADDRESS,
     &ALERTS_PER_CLIENT,
     &ALERTS_PER_ADDRESS,
     &OFFERS_PER_IP,

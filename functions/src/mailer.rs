@@ -35,6 +35,9 @@ pub enum MailError {
 pub struct Outgoing {
     pub to: String,
     pub reply_to: Option<Mailbox>,
+    /// The From's name instead of the site's, at the site's address (a relayed
+    /// message: « Léa via Entraide »).
+    pub sender_name: Option<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -85,6 +88,7 @@ impl Outgoing {
         Ok(Outgoing {
             to: to.to_owned(),
             reply_to: None,
+            sender_name: None,
             subject,
             text,
             html,
@@ -182,7 +186,10 @@ impl Mailer {
         let message_id = format!("<{}@{}>", offers::Ulid::new(), self.from.email.domain());
         let mut builder = Message::builder()
             .message_id(Some(message_id))
-            .from(self.from.clone())
+            .from(match mail.sender_name {
+                Some(name) => Mailbox::new(Some(name), self.from.email.clone()),
+                None => self.from.clone(),
+            })
             .to(to)
             .subject(mail.subject);
         if let Some(reply_to) = mail.reply_to {
@@ -250,6 +257,7 @@ mod tests {
         Outgoing {
             to: "annonceur@exemple.org".into(),
             reply_to: Some("Visiteur <visiteur@exemple.org>".parse().unwrap()),
+            sender_name: None,
             subject: "Votre annonce « Aide aux devoirs »".into(),
             text: "Bonjour,\nvoici le lien.".into(),
             html: "<p>Bonjour,</p>".into(),

@@ -29,6 +29,8 @@ pub enum Purpose {
     AlertManage,
     /// Stop an alert in one click (in every alert mail, RFC 8058).
     Unsubscribe,
+    /// Close a conversation or block its other side (in every relayed mail).
+    Conversation,
 }
 
 impl Purpose {
@@ -43,9 +45,14 @@ impl Purpose {
             Purpose::AlertConfirm => "alert-confirm",
             Purpose::AlertManage => "alert-manage",
             Purpose::Unsubscribe => "unsubscribe",
+            Purpose::Conversation => "conversation",
         }
     }
 }
+
+/// Bytes of HMAC in a reply address: unguessable, and short enough for a local
+/// part (64 characters at most) beside a side letter and a ULID.
+const ADDRESS_TAG_BYTES: usize = 10;
 
 /// What a valid token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +93,32 @@ impl Secret {
     pub fn digest(&self, text: &str) -> String {
         let bytes = self.mac(&format!("digest.{text}")).finalize().into_bytes();
         URL_SAFE_NO_PAD.encode(&bytes[..16])
+    }
+
+    /// The signature of a reply address: 80 bits of HMAC over `text` in
+    /// lower-case hex, since mail servers may fold the case of a local part.
+    pub fn address_tag(&self, text: &str) -> String {
+        let bytes = self.mac(&format!("address.{text}")).finalize().into_bytes();
+        bytes[..ADDRESS_TAG_BYTES]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
+    /// Whether `tag` signs `text` (compared in constant time).
+    pub fn is_address_tag(&self, text: &str, tag: &str) -> bool {
+        if tag.len() != ADDRESS_TAG_BYTES * 2 || !tag.is_ascii() {
+            return false;
+        }
+        let bytes: Option<Vec<u8>> = (0..tag.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&tag[at..at + 2], 16).ok())
+            .collect();
+        bytes.is_some_and(|bytes| {
+            self.mac(&format!("address.{text}"))
+                .verify_truncated_left(&bytes)
+                .is_ok()
+        })
     }
 
     /// A token for `purpose` on `subject`, valid from `issued` until `expires` (Unix seconds).
@@ -166,6 +199,20 @@ mod tests {
                 expires: NOW + 60
             }
         );
+    }
+
+    #[test]
+    fn an_address_tag_is_checked_whatever_its_case_says() {
+        let secret = Secret::new("clé de test");
+        let tag = secret.address_tag("p.01ABC");
+        assert_eq!(tag.len(), 20);
+        assert!(secret.is_address_tag("p.01ABC", &tag));
+        assert!(secret.is_address_tag("p.01ABC", &tag.to_uppercase()));
+        assert!(!secret.is_address_tag("v.01ABC", &tag));
+        assert!(!Secret::new("autre clé").is_address_tag("p.01ABC", &tag));
+        assert!(!secret.is_address_tag("p.01ABC", &tag[..18]));
+        assert!(!secret.is_address_tag("p.01ABC", "zz".repeat(10).as_str()));
+        assert!(!secret.is_address_tag("p.01ABC", "éé".repeat(5).as_str()));
     }
 
     #[test]

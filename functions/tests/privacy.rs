@@ -52,6 +52,14 @@ fn the_privacy_page_states_every_retention_period_the_code_applies() {
             functions::alerts_run::SUPPRESSED_DAYS
         ),
         "Alerte supprimée ou arrêtée** : effacée immédiatement".to_owned(),
+        format!(
+            "effacés {} jours après le dernier message",
+            config.conversation_days
+        ),
+        format!(
+            "gardées, pendant {} jours, pour ne plus lui transmettre",
+            functions::relay::BLOCK_DAYS
+        ),
     ] {
         assert!(
             page.contains(&stated),

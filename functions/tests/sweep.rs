@@ -10,10 +10,11 @@ use chrono::Duration;
 use common::{clock, harness};
 use functions::sweep::{Swept, sweep};
 use offers::Status;
+use offers::conversations::Conversation;
 use offers::demo::demo_offers;
 
 #[tokio::test]
-async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
+async fn can_sweep_unconfirmed_expired_and_long_closed_offers_and_ended_conversations() {
     let h = harness();
     let mut offers = demo_offers(8, 4, clock()).unwrap();
     let set = |offer: &mut offers::Offer, status, created_hours_ago: i64, expires_in_days: i64| {
@@ -35,6 +36,26 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
     offers[6].hidden = Some(clock() - Duration::days(31));
     offers[6].updated = clock() - Duration::days(1);
     h.store.import(&offers).await.unwrap();
+    // Conversations: on a live offer and recent (kept), past the 90 days after
+    // their last message (erased), on an offer the sweep erases (erased).
+    let conversation = |offer: &offers::Offer, days_ago: i64| {
+        let mut conversation = Conversation::open(
+            offer.id,
+            "lea@exemple.org",
+            "Léa",
+            clock() - Duration::days(100),
+        );
+        conversation.last_message = clock() - Duration::days(days_ago);
+        conversation
+    };
+    let kept = conversation(&offers[3], 89);
+    for conversation in [
+        &kept,
+        &conversation(&offers[3], 90),
+        &conversation(&offers[4], 1),
+    ] {
+        h.store.create_conversation(conversation).await.unwrap();
+    }
 
     let swept = sweep(&h.state).await.unwrap();
     assert_eq!(
@@ -45,8 +66,11 @@ async fn can_sweep_unconfirmed_expired_and_long_closed_offers() {
             closed_erased: 1,
             hidden_erased: 1,
             unconfirmed_alerts_erased: 0,
+            conversations_erased: 2,
         }
     );
+    let conversations = h.store.list_conversations().await.unwrap();
+    assert_eq!(conversations, vec![kept]);
     let left: Vec<(offers::Ulid, Status)> = h
         .store
         .list(None)

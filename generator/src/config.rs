@@ -60,6 +60,17 @@ pub struct SiteConfig {
     /// Alerts one address may hold.
     #[serde(default = "default_max_alerts_per_address")]
     pub max_alerts_per_address: usize,
+    /// The domain of the two-way relay's reply addresses (`<token>@reply_domain`),
+    /// whose mail reaches `entraide serve --inbound-smtp` or SES. Without it,
+    /// a contact message carries the visitor's address as `Reply-To`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_domain: Option<String>,
+    /// A conversation closes this many days after its last message.
+    #[serde(default = "default_conversation_days")]
+    pub conversation_days: i64,
+    /// The most text one relayed message carries (attachments are dropped).
+    #[serde(default = "default_relay_max_bytes")]
+    pub relay_max_bytes: usize,
     pub domains: Vec<Domain>,
 }
 
@@ -101,6 +112,12 @@ fn default_alert_mails_per_minute() -> u32 {
 }
 fn default_max_alerts_per_address() -> usize {
     10
+}
+fn default_conversation_days() -> i64 {
+    offers::conversations::DEFAULT_CONVERSATION_DAYS
+}
+fn default_relay_max_bytes() -> usize {
+    256 * 1024
 }
 /// The search index's default most offers in one bucket (`search_bucket_size` in site.toml): a
 /// first query downloads one bucket's metadata, and one change re-indexes one
@@ -189,6 +206,27 @@ impl SiteConfig {
                 "mail_from must be an address like \"Entraide <ne-pas-repondre@exemple.fr>\", got {:?}",
                 self.mail_from
             ));
+        }
+        if let Some(domain) = &self.reply_domain {
+            let valid = !domain.is_empty()
+                && domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && !label.starts_with('-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if !valid {
+                return Err(format!(
+                    "reply_domain must be a domain name like reponses.exemple.fr, got {domain:?}"
+                ));
+            }
+        }
+        if !(1..=365).contains(&self.conversation_days) {
+            return Err("conversation_days must be between 1 and 365".into());
+        }
+        if !(1024..=10 * 1024 * 1024).contains(&self.relay_max_bytes) {
+            return Err("relay_max_bytes must be between 1024 and 10485760".into());
         }
         if !(1..=1000).contains(&self.feed_size) {
             return Err("feed_size must be between 1 and 1000".into());

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod communes;
+pub mod conversations;
 pub mod demo;
 pub mod jsonl;
 pub mod markdown;

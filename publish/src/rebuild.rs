@@ -195,7 +195,10 @@ impl Rebuilder {
         let mut swept = None;
         match invocation {
             Invocation::Task { task: Task::Sweep } => {
-                let keep = self.site.config.keep_closed_days;
+                let keep = store::sweep::Keep {
+                    closed_days: self.site.config.keep_closed_days,
+                    conversation_days: self.site.config.conversation_days,
+                };
                 let done = store::sweep::sweep_store(self.store.as_ref(), keep, Utc::now()).await?;
                 tracing::info!(?done, "sweep");
                 swept = Some(format!("{done:?}"));

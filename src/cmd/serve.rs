@@ -47,6 +47,12 @@ pub struct Args {
         value_parser = functions::client::parse_network
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Reçoit en SMTP, à cette adresse (127.0.0.1:2525 par exemple), les réponses
+    /// envoyées aux adresses de conversation du relais (`reply_domain` de
+    /// site.toml) ; à placer derrière le serveur de courrier du domaine (voir le
+    /// README). Désactivé par défaut.
+    #[arg(long, value_name = "ADRESSE", env = "ENTRAIDE_INBOUND_SMTP")]
+    pub inbound_smtp: Option<SocketAddr>,
 }
 
 /// Rebuilds the site after changes: requests that arrive together are served by
@@ -266,6 +272,9 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         site,
         clock: chrono::Utc::now,
     };
+    if let Some(address) = args.inbound_smtp {
+        receive_replies(&state, address).await?;
+    }
     tokio::spawn(sweep_every_hour(state.clone()));
     tokio::spawn(alerts_every_interval(state.clone()));
     let listener = tokio::net::TcpListener::bind(args.bind)
@@ -279,6 +288,26 @@ pub async fn run(env: &Env, args: Args) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     eprintln!("arrêt");
+    Ok(())
+}
+
+/// Starts the relay's SMTP server on `address` (a reply domain is needed).
+async fn receive_replies(state: &AppState, address: SocketAddr) -> anyhow::Result<()> {
+    let Some(domain) = state.site().config.reply_domain.clone() else {
+        anyhow::bail!(
+            "--inbound-smtp demande un domaine de réponse : ajoutez reply_domain = \"reponses.exemple.fr\" à content/site.toml"
+        );
+    };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("impossible d'écouter en SMTP sur {address}"))?;
+    eprintln!("réponses du relais reçues en SMTP sur {address} (domaine {domain})");
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = functions::inbound_smtp::serve(listener, state).await {
+            tracing::error!("le serveur SMTP entrant s'est arrêté : {error}");
+        }
+    });
     Ok(())
 }
 

@@ -35,6 +35,8 @@ use tokio::sync::mpsc::Sender;
 use ulid::Ulid;
 
 mod alerts;
+mod conversations;
+mod records;
 
 use crate::{Changes, Marked, Store, StoreError};
 use offers::{Offer, PENDING_HOURS, Status};
@@ -261,11 +263,6 @@ impl DynamoStore {
         read_number(output.attributes().unwrap_or(&HashMap::new()), "seq")
     }
 
-    /// The stored version of an offer, to explain why a conditional write failed.
-    async fn stored_version(&self, id: Ulid) -> Result<Option<u64>, StoreError> {
-        Ok(self.get(id).await?.map(|offer| offer.version))
-    }
-
     /// Reads one segment of the table, sending each page once decoded.
     async fn scan_segment(
         &self,
@@ -443,29 +440,9 @@ impl Store for DynamoStore {
         let mut updated = offer.clone();
         updated.version += 1;
         let seq = self.reserve_sequence(1).await?;
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(offer_item(&updated, seq)?))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", number(offer.version))
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(updated),
-            Err(error) if is_condition_failure(&error) => {
-                match self.stored_version(offer.id).await? {
-                    None => Err(StoreError::NotFound(offer.id)),
-                    Some(stored) => Err(StoreError::VersionConflict {
-                        id: offer.id,
-                        expected: offer.version,
-                        stored,
-                    }),
-                }
-            }
-            Err(error) => Err(backend(error)),
-        }
+        self.put_versioned(offer_item(&updated, seq)?, offer.id, offer.version)
+            .await?;
+        Ok(updated)
     }
 
     async fn list(&self, status: Option<Status>) -> Result<Vec<Offer>, StoreError> {

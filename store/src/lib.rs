@@ -1,9 +1,10 @@
 //! Where offers live: the `Store` trait (offers, their change feed, rate counters,
-//! sets of marks, alerts), its backends — SQLite in one file (feature `sqlite`, the
+//! sets of marks, alerts, conversations), its backends — SQLite in one file (feature `sqlite`, the
 //! default) and DynamoDB (feature `dynamodb`) — and how a store URL picks one;
 //! the sweep that keeps a store tidy.
 
 pub mod alerts;
+pub mod conversations;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod private_files;
@@ -12,6 +13,7 @@ pub mod sqlite;
 pub mod sweep;
 
 pub use alerts::AlertStore;
+pub use conversations::ConversationStore;
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoStore;
 #[cfg(feature = "sqlite")]
@@ -55,6 +57,21 @@ pub enum StoreError {
     Backend(String),
 }
 
+impl StoreError {
+    /// Why a versioned write of `id`, read at `expected`, was refused, given
+    /// the version stored now (`None`: erased meanwhile).
+    pub fn refused_write(id: Ulid, expected: u64, stored: Option<u64>) -> StoreError {
+        match stored {
+            None => StoreError::NotFound(id),
+            Some(stored) => StoreError::VersionConflict {
+                id,
+                expected,
+                stored,
+            },
+        }
+    }
+}
+
 /// What [`Store::mark`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marked {
@@ -73,7 +90,7 @@ pub struct Changes {
 }
 
 #[async_trait]
-pub trait Store: AlertStore + Send + Sync {
+pub trait Store: AlertStore + ConversationStore + Send + Sync {
     /// Stores a new offer; refused if its id exists.
     async fn create(&self, offer: &Offer) -> Result<(), StoreError>;
     async fn get(&self, id: Ulid) -> Result<Option<Offer>, StoreError>;

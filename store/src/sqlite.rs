@@ -11,6 +11,7 @@ use rusqlite_migration::{M, Migrations};
 use ulid::Ulid;
 
 mod alerts;
+mod conversations;
 
 use crate::private_files;
 use crate::{Changes, Marked, Store, StoreError};
@@ -67,6 +68,13 @@ const MIGRATIONS: &[M<'static>] = &[
         value INTEGER NOT NULL
     ) STRICT;",
     ),
+    M::up(
+        "CREATE TABLE conversations (
+        id TEXT PRIMARY KEY NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+    ) STRICT;",
+    ),
 ];
 
 pub struct SqliteStore {
@@ -91,6 +99,27 @@ fn encode(offer: &Offer) -> Result<String, StoreError> {
 
 fn decode(data: &str) -> Result<Offer, StoreError> {
     Ok(serde_json::from_str(data)?)
+}
+
+/// Refuses a write of `id` in `table` unless its stored version is `expected`.
+fn check_version(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    id: Ulid,
+    expected: u64,
+) -> Result<(), StoreError> {
+    let stored: Option<u64> = tx
+        .query_row(
+            &format!("SELECT version FROM {table} WHERE id = ?1"),
+            params![id.to_string()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if stored == Some(expected) {
+        Ok(())
+    } else {
+        Err(StoreError::refused_write(id, expected, stored))
+    }
 }
 
 fn record_change(tx: &rusqlite::Transaction, id: Ulid) -> Result<(), StoreError> {
@@ -188,24 +217,7 @@ impl Store for SqliteStore {
         let mut offer = offer.clone();
         self.run(move |conn| {
             let tx = conn.transaction()?;
-            let stored: Option<u64> = tx
-                .query_row(
-                    "SELECT version FROM offers WHERE id = ?1",
-                    params![offer.id.to_string()],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            match stored {
-                None => return Err(StoreError::NotFound(offer.id)),
-                Some(stored) if stored != offer.version => {
-                    return Err(StoreError::VersionConflict {
-                        id: offer.id,
-                        expected: offer.version,
-                        stored,
-                    });
-                }
-                Some(_) => {}
-            }
+            check_version(&tx, "offers", offer.id, offer.version)?;
             offer.version += 1;
             tx.execute(
                 "UPDATE offers SET status = ?2, version = ?3, data = ?4 WHERE id = ?1",

@@ -7,10 +7,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use offers::Status;
 use offers::alerts::{Alert, AlertStatus, Frequency, PENDING_KEY};
+use offers::conversations::{Conversation, Side};
 use offers::demo::demo_offers;
 use offers::search::Criteria;
+use offers::{Status, Ulid};
 #[cfg(feature = "dynamodb")]
 use store::DynamoStore;
 use store::{Marked, SqliteStore, Store, StoreError, open_store};
@@ -43,6 +44,7 @@ async fn store_contract(store: Arc<dyn Store>) {
     counters_contract(store.as_ref()).await;
     marks_contract(store.as_ref()).await;
     alerts_contract(store.as_ref()).await;
+    conversations_contract(store.as_ref()).await;
 }
 
 /// Offers: create, versioned update, import, lists, change feed, erasure.
@@ -375,6 +377,60 @@ async fn alerts_contract(store: &dyn Store) {
     store.save_cursor("alerts", 43).await.unwrap();
     assert_eq!(store.cursor("alerts").await.unwrap(), 43);
     assert_eq!(store.cursor("other").await.unwrap(), 0);
+}
+
+/// Conversations: create once, versioned update, list, erasure.
+async fn conversations_contract(store: &dyn Store) {
+    let first = Conversation::open(Ulid::new(), "lea@exemple.org", "Léa", now());
+    let second = Conversation::open(Ulid::new(), "noe@exemple.org", "Noé", now());
+    store.create_conversation(&second).await.unwrap();
+    store.create_conversation(&first).await.unwrap();
+    assert!(matches!(
+        store.create_conversation(&first).await,
+        Err(StoreError::AlreadyExists(id)) if id == first.id
+    ));
+    assert_eq!(
+        store.get_conversation(first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.get_conversation(Ulid::new()).await.unwrap(), None);
+
+    let mut answered = first.clone();
+    answered.record(Side::Poster, now());
+    let stored = store.update_conversation(&answered).await.unwrap();
+    assert_eq!(stored.version, first.version + 1);
+    assert_eq!(
+        store.get_conversation(first.id).await.unwrap(),
+        Some(stored.clone())
+    );
+    // A write from the older read is refused.
+    assert!(matches!(
+        store.update_conversation(&answered).await,
+        Err(StoreError::VersionConflict {
+            expected: 0,
+            stored: 1,
+            ..
+        })
+    ));
+
+    let ids: Vec<Ulid> = store
+        .list_conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|conversation| conversation.id)
+        .collect();
+    let mut expected = vec![first.id, second.id];
+    expected.sort();
+    assert_eq!(ids, expected);
+
+    assert!(store.delete_conversation(first.id).await.unwrap());
+    assert!(!store.delete_conversation(first.id).await.unwrap());
+    assert!(matches!(
+        store.update_conversation(&stored).await,
+        Err(StoreError::NotFound(id)) if id == first.id
+    ));
+    assert_eq!(store.list_conversations().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, dead_code)] // each test file uses its own part
 
+pub mod relay;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -14,9 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 use offers::alerts::{Alert, AlertStatus, UNCONFIRMED_HOURS};
 use ulid::Ulid;
 
-use super::{
-    BATCH_SIZE, DynamoStore, backend, is_condition_failure, key, number, read_number, string,
-};
+use super::records::{Item, all_pages, json_data};
+use super::{BATCH_SIZE, DynamoStore, backend, key, number, read_number, string};
 use crate::{AlertStore, StoreError};
 
 const ALERT: &str = "alert#";
@@ -61,36 +60,12 @@ fn alert_item(alert: &Alert) -> Result<HashMap<String, AttributeValue>, StoreErr
     Ok(item)
 }
 
-fn decode(item: &HashMap<String, AttributeValue>) -> Result<Alert, StoreError> {
-    let data = item
-        .get("data")
-        .and_then(|value| value.as_s().ok())
-        .ok_or_else(|| StoreError::Backend("alert item without data".into()))?;
-    Ok(serde_json::from_str(data)?)
-}
-
-/// An item as the SDK gives it.
-type Item = HashMap<String, AttributeValue>;
-
-/// Every alert of every page a request gives, in id order; `page` sends the
-/// request from a page's start key and returns its items and the next key.
-async fn all_pages<F, Fut>(mut page: F) -> Result<Vec<Alert>, StoreError>
-where
-    F: FnMut(Option<Item>) -> Fut,
-    Fut: Future<Output = Result<(Vec<Item>, Option<Item>), StoreError>>,
-{
-    let mut alerts = Vec::new();
-    let mut start = None;
-    loop {
-        let (items, next) = page(start).await?;
-        for item in &items {
-            alerts.push(decode(item)?);
-        }
-        match next {
-            Some(next) if !next.is_empty() => start = Some(next),
-            _ => break,
-        }
-    }
+/// Every alert of the items, in id order.
+fn alerts_of(items: &[Item]) -> Result<Vec<Alert>, StoreError> {
+    let mut alerts = items
+        .iter()
+        .map(json_data)
+        .collect::<Result<Vec<Alert>, _>>()?;
     alerts.sort_unstable_by_key(|alert| alert.id);
     Ok(alerts)
 }
@@ -103,7 +78,7 @@ impl DynamoStore {
         condition: &str,
         values: &[(&str, AttributeValue)],
     ) -> Result<Vec<Alert>, StoreError> {
-        all_pages(|start| async move {
+        let items = all_pages(|start| async move {
             let mut query = self
                 .client
                 .query()
@@ -117,84 +92,35 @@ impl DynamoStore {
             let page = query.send().await.map_err(backend)?;
             Ok((page.items.unwrap_or_default(), page.last_evaluated_key))
         })
-        .await
-    }
-
-    async fn stored_alert_version(&self, id: Ulid) -> Result<Option<u64>, StoreError> {
-        Ok(self.get_alert(id).await?.map(|alert| alert.version))
+        .await?;
+        alerts_of(&items)
     }
 }
 
 #[async_trait]
 impl AlertStore for DynamoStore {
     async fn create_alert(&self, alert: &Alert) -> Result<(), StoreError> {
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(alert_item(alert)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(()),
-            Err(error) if is_condition_failure(&error) => Err(StoreError::AlreadyExists(alert.id)),
-            Err(error) => Err(backend(error)),
-        }
+        self.put_new(alert_item(alert)?, alert.id).await
     }
 
     async fn get_alert(&self, id: Ulid) -> Result<Option<Alert>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(alert_key(id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        output.item().map(decode).transpose()
+        self.item(alert_key(id))
+            .await?
+            .as_ref()
+            .map(json_data)
+            .transpose()
     }
 
     async fn update_alert(&self, alert: &Alert) -> Result<Alert, StoreError> {
         let mut updated = alert.clone();
         updated.version += 1;
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(alert_item(&updated)?))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", number(alert.version))
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(updated),
-            Err(error) if is_condition_failure(&error) => {
-                match self.stored_alert_version(alert.id).await? {
-                    None => Err(StoreError::NotFound(alert.id)),
-                    Some(stored) => Err(StoreError::VersionConflict {
-                        id: alert.id,
-                        expected: alert.version,
-                        stored,
-                    }),
-                }
-            }
-            Err(error) => Err(backend(error)),
-        }
+        self.put_versioned(alert_item(&updated)?, alert.id, alert.version)
+            .await?;
+        Ok(updated)
     }
 
     async fn delete_alert(&self, id: Ulid) -> Result<bool, StoreError> {
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(alert_key(id))))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(output.attributes().is_some_and(|item| !item.is_empty()))
+        self.delete_item(alert_key(id)).await
     }
 
     async fn alerts_by_key(&self, index_key: &str) -> Result<Vec<Alert>, StoreError> {
@@ -221,21 +147,7 @@ impl AlertStore for DynamoStore {
     }
 
     async fn list_alerts(&self) -> Result<Vec<Alert>, StoreError> {
-        all_pages(|start| async move {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .filter_expression("begins_with(pk, :alert)")
-                .expression_attribute_values(":alert", string(ALERT))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            Ok((page.items.unwrap_or_default(), page.last_evaluated_key))
-        })
-        .await
+        alerts_of(&self.items_with_prefix(ALERT).await?)
     }
 
     async fn import_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError> {
@@ -256,18 +168,9 @@ impl AlertStore for DynamoStore {
     }
 
     async fn cursor(&self, name: &str) -> Result<u64, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("{CURSOR}{name}"))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        output
-            .item()
-            .map_or(Ok(0), |item| read_number(item, "value"))
+        self.item(format!("{CURSOR}{name}"))
+            .await?
+            .map_or(Ok(0), |item| read_number(&item, "value"))
     }
 
     async fn save_cursor(&self, name: &str, value: u64) -> Result<(), StoreError> {

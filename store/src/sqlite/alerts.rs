@@ -7,7 +7,7 @@ use offers::alerts::Alert;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use ulid::Ulid;
 
-use super::SqliteStore;
+use super::{SqliteStore, check_version};
 use crate::{AlertStore, StoreError};
 
 fn encode(alert: &Alert) -> Result<String, StoreError> {
@@ -77,24 +77,7 @@ impl AlertStore for SqliteStore {
         let mut alert = alert.clone();
         self.run(move |conn| {
             let tx = conn.transaction()?;
-            let stored: Option<u64> = tx
-                .query_row(
-                    "SELECT version FROM alerts WHERE id = ?1",
-                    params![alert.id.to_string()],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            match stored {
-                None => return Err(StoreError::NotFound(alert.id)),
-                Some(stored) if stored != alert.version => {
-                    return Err(StoreError::VersionConflict {
-                        id: alert.id,
-                        expected: alert.version,
-                        stored,
-                    });
-                }
-                Some(_) => {}
-            }
+            check_version(&tx, "alerts", alert.id, alert.version)?;
             alert.version += 1;
             write(&tx, &alert, true)?;
             tx.commit()?;
