@@ -48,6 +48,8 @@ pub struct AlertsRun {
     pub mailed: usize,
     /// Due alerts left for the next pass (the pace allows so many mails a pass).
     pub deferred: usize,
+    /// What the hourly follow-up of the offers did.
+    pub followed: crate::followups::Followed,
 }
 
 /// A domain's label (its slug if the site no longer has it).
@@ -89,11 +91,14 @@ pub async fn run_alerts(state: &AppState) -> Result<AlertsRun, AppError> {
     let deadline =
         tokio::time::Instant::now() + StdDuration::from_secs(seconds.saturating_sub(60).max(60));
     let queued = match_new_offers(state).await?;
-    let (mailed, deferred) = mail_due_alerts(state, deadline).await?;
+    let mut pace = Pace::new(state.site().config.alert_mails_per_minute, deadline);
+    let (mailed, deferred) = mail_due_alerts(state, &mut pace).await?;
+    let followed = crate::followups::run_followups(state, &mut pace).await?;
     let run = AlertsRun {
         queued,
         mailed,
         deferred,
+        followed,
     };
     if run != AlertsRun::default() {
         tracing::info!(?run, "alerts");
@@ -177,13 +182,60 @@ pub fn match_offers(alerts: &[Alert], offers: &[Offer]) -> HashMap<usize, Vec<us
     found
 }
 
-/// Mails the alerts whose mail is due, the longest waiting first, at the pace
-/// (`alert_mails_per_minute`) until `deadline`; returns how many were mailed
-/// and how many wait.
-async fn mail_due_alerts(
-    state: &AppState,
+/// The mailer's pace (`alert_mails_per_minute`) through one pass, shared by
+/// every mail the pass sends: one attempt a tick, the time spent sending
+/// included, as many as the minutes left before the deadline allow.
+pub(crate) struct Pace {
+    ticks: Option<tokio::time::Interval>,
+    budget: usize,
+    attempts: usize,
     deadline: tokio::time::Instant,
-) -> Result<(usize, usize), AppError> {
+}
+
+impl Pace {
+    pub(crate) fn new(per_minute: u32, deadline: tokio::time::Instant) -> Pace {
+        // Beyond 60,000 a minute (finer than tokio's timers), no pause at all.
+        let period = StdDuration::from_secs(60) / per_minute.max(1);
+        let ticks = (period >= StdDuration::from_millis(1)).then(|| {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks
+        });
+        let minutes = deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .as_secs()
+            .div_ceil(60);
+        let per_minute = usize::try_from(per_minute).unwrap_or(usize::MAX);
+        Pace {
+            ticks,
+            budget: per_minute.saturating_mul(usize::try_from(minutes).unwrap_or(usize::MAX)),
+            attempts: 0,
+            deadline,
+        }
+    }
+
+    /// Waits for the next attempt's turn; `false` once the pass must stop.
+    pub(crate) async fn next(&mut self) -> bool {
+        if self.attempts < self.budget
+            && let Some(ticks) = self.ticks.as_mut()
+        {
+            ticks.tick().await;
+        }
+        if self.attempts >= self.budget || self.is_over() {
+            return false;
+        }
+        self.attempts += 1;
+        true
+    }
+
+    pub(crate) fn is_over(&self) -> bool {
+        tokio::time::Instant::now() >= self.deadline
+    }
+}
+
+/// Mails the alerts whose mail is due, the longest waiting first, at the
+/// pace; returns how many were mailed and how many wait.
+async fn mail_due_alerts(state: &AppState, pace: &mut Pace) -> Result<(usize, usize), AppError> {
     let now = state.now();
     let mut due = state
         .store
@@ -192,29 +244,15 @@ async fn mail_due_alerts(
         .map_err(AppError::internal)?;
     // None waits behind newer alerts for ever when a pass cannot mail them all.
     due.sort_by_key(|alert| alert.due);
-    let per_minute = state.site().config.alert_mails_per_minute;
-    // One attempt a tick, the time spent sending included; beyond 60,000 a
-    // minute (finer than tokio's timers), no pause at all.
-    let period = StdDuration::from_secs(60) / per_minute;
-    let mut pace = (period >= StdDuration::from_millis(1)).then(|| {
-        let mut pace = tokio::time::interval(period);
-        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        pace
-    });
-    let minutes = deadline
-        .saturating_duration_since(tokio::time::Instant::now())
-        .as_secs()
-        .div_ceil(60);
-    let per_minute = usize::try_from(per_minute).unwrap_or(usize::MAX);
-    let budget = per_minute.saturating_mul(usize::try_from(minutes).unwrap_or(usize::MAX));
-    let (mut mailed, mut waiting, mut attempts) = (0, 0, 0);
+    let per_minute = usize::try_from(state.site().config.alert_mails_per_minute).unwrap_or(1);
+    let (mut mailed, mut waiting) = (0, 0);
     let mut stopped = false;
     // Many alerts get the same new offers: each is read once a pass.
     let mut read = HashMap::new();
     // The mails of a minute (or of COMPOSE_AHEAD alerts) are composed on
     // every core, then sent at the pace.
     for alerts in due.chunks(per_minute.clamp(1, COMPOSE_AHEAD)) {
-        if stopped || tokio::time::Instant::now() >= deadline {
+        if stopped || pace.is_over() {
             stopped = true;
             waiting += alerts.len();
             continue;
@@ -234,18 +272,10 @@ async fn mail_due_alerts(
         for (due, mail) in ready.by_ref() {
             // Attempts are paced, not only the mails that left: a server that
             // refuses every mail is not called in a burst.
-            if matches!(mail, Ok(Some(_))) {
-                if attempts < budget
-                    && let Some(pace) = pace.as_mut()
-                {
-                    pace.tick().await;
-                }
-                if attempts >= budget || tokio::time::Instant::now() >= deadline {
-                    stopped = true;
-                    waiting += 1;
-                    break;
-                }
-                attempts += 1;
+            if matches!(mail, Ok(Some(_))) && !pace.next().await {
+                stopped = true;
+                waiting += 1;
+                break;
             }
             match deliver(state, due, mail, now).await? {
                 Delivery::Mailed => mailed += 1,

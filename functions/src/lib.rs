@@ -9,6 +9,7 @@ mod contact_api;
 mod conversations_api;
 pub mod error;
 mod extract;
+mod followups;
 mod forms;
 pub mod inbound_smtp;
 pub mod lambda;
@@ -27,6 +28,7 @@ mod report_api;
 pub mod ses_relay;
 mod signed_links;
 pub mod state;
+mod still_needed_api;
 pub mod sweep;
 pub mod tokens;
 
@@ -163,6 +165,10 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
             get(manage_api::undo_address_page).post(manage_api::undo_address),
         )
         .route("/api/offers/links", post(links_api::post_links))
+        .route(
+            "/api/offers/still-needed",
+            get(still_needed_api::page).post(still_needed_api::act),
+        )
         .route("/api/contact", post(contact_api::post_contact))
         .route(
             "/api/conversations/close",

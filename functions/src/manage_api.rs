@@ -161,13 +161,14 @@ fn edited(
         version: offer.version,
         token_version: offer.token_version + u64::from(new_address),
         hidden: offer.hidden,
+        followup: offer.followup.clone(),
         ..edited
     })
 }
 
 /// Back in the listings, renewed or not filled after all (alerts hear of it):
 /// for a new lifetime when renewed, or when its own ended.
-fn relist(offer: &mut Offer, now: DateTime<Utc>, lifetime_days: i64, renewed: bool) {
+pub(crate) fn relist(offer: &mut Offer, now: DateTime<Utc>, lifetime_days: i64, renewed: bool) {
     offer.status = Status::Published;
     offer.listed = Some(now);
     if renewed || offer.expires <= now {

@@ -1,7 +1,9 @@
 //! Offers as the endpoints find them in the store: by the id a form or a link
-//! names, or the French "no longer exists"; and the record of who reported one.
+//! names, or the French "no longer exists"; the record of who reported one; and
+//! what the platform follows of an offer, changed.
 
-use offers::{Offer, Ulid};
+use offers::{Followup, Offer, Ulid};
+use store::StoreError;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -44,4 +46,27 @@ pub(crate) async fn forget_reports(state: &AppState, id: Ulid) -> Result<(), App
         state.store.reset(&key).await.map_err(AppError::internal)?;
     }
     Ok(())
+}
+
+/// Changes what the platform follows of a stored offer (not what its poster
+/// wrote: its `updated` stays), read again and retried when it was written
+/// meanwhile. Returns the offer as stored, or `None` if it is gone.
+pub(crate) async fn change_followup(
+    state: &AppState,
+    id: Ulid,
+    change: impl Fn(&mut Followup),
+) -> Result<Option<Offer>, AppError> {
+    for _ in 0..3 {
+        let Some(mut offer) = state.store.get(id).await.map_err(AppError::internal)? else {
+            return Ok(None);
+        };
+        change(&mut offer.followup);
+        match state.store.update(&offer).await {
+            Ok(stored) => return Ok(Some(stored)),
+            Err(StoreError::VersionConflict { .. }) => {}
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(error) => return Err(AppError::internal(error)),
+        }
+    }
+    Err(AppError::internal("the offer kept changing"))
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::conversations_api::conversation_links;
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
+use crate::offers_store::change_followup;
 use crate::state::AppState;
 use crate::tokens::Secret;
 
@@ -294,29 +295,64 @@ pub async fn relay(
     Ok(Relayed::Sent)
 }
 
-/// Counts the message in the conversation; a failure is only logged: the
+/// Counts the message in the conversation, and a poster's first reply on the
+/// offer (its page tells how fast they come); a failure is only logged: the
 /// message left.
 async fn record(state: &AppState, id: Ulid, writer: Side) {
+    let first_reply = match count_message(state, id, writer).await {
+        Ok(first_reply) => first_reply,
+        Err(error) => {
+            tracing::error!("conversation not counted: {error}");
+            return;
+        }
+    };
+    let Some((offer, hours)) = first_reply else {
+        return;
+    };
+    let shown = |followup: &offers::Followup| followup.reply_days();
+    let before = state
+        .store
+        .get(offer)
+        .await
+        .ok()
+        .flatten()
+        .map(|o| shown(&o.followup));
+    match change_followup(state, offer, |followup| followup.answered(hours)).await {
+        Ok(Some(stored)) if before != Some(shown(&stored.followup)) => {
+            state.rebuild.changed().await;
+        }
+        Ok(_) => {}
+        Err(error) => tracing::error!("first reply not counted: {error}"),
+    }
+}
+
+/// Counts the message; for the poster's first reply, the offer and the hours
+/// it took.
+async fn count_message(
+    state: &AppState,
+    id: Ulid,
+    writer: Side,
+) -> Result<Option<(Ulid, u32)>, store::StoreError> {
     for _ in 0..3 {
-        let stored = match state.store.get_conversation(id).await {
-            Ok(Some(stored)) => stored,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::error!("conversation not counted: {error}");
-                return;
-            }
+        let Some(stored) = state.store.get_conversation(id).await? else {
+            return Ok(None);
         };
+        let first = writer == Side::Poster && stored.first_reply.is_none();
         let mut counted = stored;
-        counted.record(writer, state.now());
+        let now = state.now();
+        counted.record(writer, now);
         match state.store.update_conversation(&counted).await {
             Err(store::StoreError::VersionConflict { .. }) => {}
-            Err(error) => {
-                tracing::error!("conversation not counted: {error}");
-                return;
+            Err(error) => return Err(error),
+            Ok(_) if first => {
+                let hours =
+                    u32::try_from((now - counted.opened).num_hours().max(0)).unwrap_or(u32::MAX);
+                return Ok(Some((counted.offer, hours)));
             }
-            Ok(_) => return,
+            Ok(_) => return Ok(None),
         }
     }
+    Ok(None)
 }
 
 /// The sender learns that their attachments stayed behind.

@@ -1,7 +1,8 @@
 //! The signed links the platform mails, made and opened here: confirm an offer
 //! (48 hours), manage it (a year), give it back its previous address (30 days),
 //! hide or restore it (the moderators', 30 days); confirm an alert (48 hours),
-//! manage it or unsubscribe from it (400 days: the links of its latest mail).
+//! manage it or unsubscribe from it (400 days: the links of its latest mail);
+//! say an offer is still needed, or filled (30 days).
 
 use std::marker::PhantomData;
 
@@ -83,6 +84,24 @@ pub(crate) fn manage_link(state: &AppState, offer: &Offer) -> String {
     offer_link(state, offer, Purpose::Manage)
 }
 
+/// How long the links of a « still needed? » mail live: past the offer's
+/// expiry, a week after the mail, so that an expired offer can come back.
+const STILL_NEEDED_DAYS: i64 = 30;
+
+/// The link of a « still needed? » mail, its choice (`renew` or `fill`) in
+/// the query.
+pub(crate) fn still_needed_link(state: &AppState, offer: &Offer, choice: &str) -> String {
+    let link = signed(
+        state,
+        "/api/offers/still-needed",
+        Purpose::StillNeeded,
+        &offer.id.to_string(),
+        offer.token_version,
+        Duration::days(STILL_NEEDED_DAYS),
+    );
+    format!("{link}&choix={choice}")
+}
+
 /// The link that gives an offer back `previous_email`, mailed to that address.
 pub(crate) fn undo_link(state: &AppState, offer: &Offer, previous_email: &str) -> String {
     signed(
@@ -120,7 +139,8 @@ pub(crate) async fn offer_of_token(
         .map_err(|_| AppError::BadLink(purpose))?;
     let id = Ulid::from_string(&claims.subject).map_err(|_| AppError::BadLink(purpose))?;
     let offer = stored_offer(state, id).await?;
-    if purpose == Purpose::Manage && claims.version != offer.token_version {
+    let versioned = matches!(purpose, Purpose::Manage | Purpose::StillNeeded);
+    if versioned && claims.version != offer.token_version {
         return Err(AppError::BadLink(purpose));
     }
     Ok(offer)
@@ -139,6 +159,7 @@ pub(crate) trait LinkPurpose: Send {
 
 pub(crate) enum Confirming {}
 pub(crate) enum Managing {}
+pub(crate) enum StillNeeded {}
 
 impl LinkPurpose for Confirming {
     const PURPOSE: Purpose = Purpose::Confirm;
@@ -146,9 +167,13 @@ impl LinkPurpose for Confirming {
 impl LinkPurpose for Managing {
     const PURPOSE: Purpose = Purpose::Manage;
 }
+impl LinkPurpose for StillNeeded {
+    const PURPOSE: Purpose = Purpose::StillNeeded;
+}
 
 pub(crate) type ToConfirm = OfferLink<Confirming>;
 pub(crate) type ToManage = OfferLink<Managing>;
+pub(crate) type ToAnswer = OfferLink<StillNeeded>;
 
 impl<P: LinkPurpose> LinkTarget for OfferLink<P> {
     async fn open(state: &AppState, token: &str) -> Result<Self, AppError> {

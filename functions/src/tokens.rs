@@ -31,6 +31,8 @@ pub enum Purpose {
     Unsubscribe,
     /// Close a conversation or block its other side (in every relayed mail).
     Conversation,
+    /// Renew an offer or mark it filled (the « still needed? » mail).
+    StillNeeded,
 }
 
 impl Purpose {
@@ -46,6 +48,7 @@ impl Purpose {
             Purpose::AlertManage => "alert-manage",
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::Conversation => "conversation",
+            Purpose::StillNeeded => "still-needed",
         }
     }
 }

@@ -63,14 +63,7 @@ impl Site {
     fn context(&self, context: &impl serde::Serialize) -> Result<tera::Context, BuildError> {
         let mut context = tera::Context::from_serialize(context)?;
         let config = &self.config;
-        context.insert(
-            "site",
-            &SiteView {
-                name: &config.name,
-                base_url: &config.base_url,
-                language: &config.language,
-            },
-        );
+        context.insert("site", &SiteView::of(config));
         context.insert("assets", &self.theme.asset_urls);
         Ok(context)
     }
@@ -290,11 +283,7 @@ impl<'a> Build<'a> {
         let config = &self.site.config;
         RenderEnv {
             config,
-            site: SiteView {
-                name: &config.name,
-                base_url: &config.base_url,
-                language: &config.language,
-            },
+            site: SiteView::of(config),
             now: self.options.now,
             tera: &self.site.theme.tera,
             asset_urls: &self.site.theme.asset_urls,

@@ -67,6 +67,10 @@ pub struct OfferView {
     pub skills: Vec<String>,
     /// `published`, `filled` or `expired`, as visitors see it.
     pub status: &'static str,
+    /// The day its poster said, from the « still needed? » mail, that it is.
+    pub still_needed: Option<String>,
+    /// « Répond en général sous N jours », once N is known.
+    pub reply_days: Option<u32>,
 }
 
 /// What a listing card shows of an offer: a small part of its view, so that
@@ -251,6 +255,11 @@ impl OfferView {
                 Status::Expired => "expired",
                 _ => "published",
             },
+            still_needed: offer
+                .followup
+                .still_needed
+                .map(|day| french::date(day.date_naive())),
+            reply_days: offer.followup.reply_days(),
         }
     }
 }

@@ -649,6 +649,35 @@ fn a_running_site_after_each_change_gives_the_bytes_of_a_full_build() {
 }
 
 #[test]
+fn an_offer_page_tells_it_is_still_needed_how_fast_its_poster_answers_and_how_contact_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut offers = fixture_offers();
+    let index = offers.iter().position(|o| o.is_listed(now())).unwrap();
+    offers[index].followup.still_needed = Some(now());
+    for hours in [30, 50, 10] {
+        offers[index].followup.answered(hours);
+    }
+    let path = format!("annonces/{}/index.html", offers[index].id);
+    let mut site = fixture_site();
+    build_with(&site, dir.path(), &offers);
+    let page = read(dir.path(), &path);
+    assert!(
+        page.contains("Toujours d'actualité, confirmé le 24 novembre 2026"),
+        "{page}"
+    );
+    assert!(page.contains("Répond en général sous 2 jours"), "{page}");
+    assert!(page.contains("voit votre nom et votre adresse"));
+
+    // Two replies only: nothing said yet; a site with the relay says so.
+    offers[index].followup.reply_hours.pop();
+    site.config.reply_domain = Some("reponses.exemple.fr".into());
+    build_with(&site, dir.path(), &offers);
+    let page = read(dir.path(), &path);
+    assert!(!page.contains("Répond en général"), "{page}");
+    assert!(page.contains("ni lui ni vous ne voyez l'adresse de l'autre"));
+}
+
+#[test]
 fn a_new_base_url_redraws_the_pages() {
     let dir = tempfile::tempdir().unwrap();
     let offers = fixture_offers();

@@ -71,6 +71,9 @@ pub struct Conversation {
     pub first_reply: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closure>,
+    /// Counted once among its poster's unanswered conversations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub counted_unanswered: bool,
     /// Bumped on every write; a write from an older read is refused.
     pub version: u64,
 }
@@ -89,6 +92,7 @@ impl Conversation {
             from_poster: 0,
             first_reply: None,
             closed: None,
+            counted_unanswered: false,
             version: 0,
         }
     }

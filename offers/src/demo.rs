@@ -9,7 +9,7 @@ use serde::Deserialize;
 use ulid::Ulid;
 
 use crate::communes::{Commune, geography};
-use crate::model::{AuthorKind, Engagement, Kind, Offer, Status};
+use crate::model::{AuthorKind, Engagement, Followup, Kind, Offer, Status};
 
 const SCENARIOS_JSON: &str = include_str!("../data/demo-scenarios.json");
 /// Default offer lifetime of the demo, as in the default site.toml.
@@ -261,6 +261,7 @@ pub fn demo_offers(count: usize, seed: u64, now: DateTime<Utc>) -> Result<Vec<Of
             version: if status == Status::Pending { 1 } else { 2 },
             token_version: 0,
             hidden: None,
+            followup: Followup::default(),
         });
     }
     offers.sort_by_key(|o| o.id);

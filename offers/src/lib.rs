@@ -14,5 +14,7 @@ pub mod slug;
 pub mod validate;
 pub mod words;
 
-pub use model::{AuthorKind, Engagement, Kind, Offer, PENDING_HOURS, PublicOffer, Status};
+pub use model::{
+    AuthorKind, Engagement, Followup, Kind, Offer, PENDING_HOURS, PublicOffer, Status,
+};
 pub use ulid::Ulid;

@@ -171,6 +171,71 @@ pub struct Offer {
     /// delay after that, whatever its poster does meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<DateTime<Utc>>,
+    /// The « still needed? » reminders and the poster's answers.
+    #[serde(default, skip_serializing_if = "Followup::is_empty")]
+    pub followup: Followup,
+}
+
+/// What the platform follows of an offer once it is online: the « still
+/// needed? » mail of each period, and how its poster answers the relay's
+/// conversations (times only, never what was said).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Followup {
+    /// The expiry the last « still needed? » mail was about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded_for: Option<DateTime<Utc>>,
+    /// When its poster said, from that mail, that it is still needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub still_needed: Option<DateTime<Utc>>,
+    /// Hours from each conversation's opening to the poster's first reply,
+    /// the latest last (at most [`REPLY_TIMES_KEPT`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reply_hours: Vec<u32>,
+    /// Conversations in a row the poster left unanswered.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unanswered: u32,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
+}
+
+/// First replies kept per offer: the median follows how its poster answers now.
+pub const REPLY_TIMES_KEPT: usize = 15;
+/// First replies an offer needs before its page tells how fast they come.
+pub const REPLIES_BEFORE_SHOWN: usize = 3;
+
+impl Followup {
+    pub fn is_empty(&self) -> bool {
+        *self == Followup::default()
+    }
+
+    /// Counts a conversation's first reply, `hours` after it opened.
+    pub fn answered(&mut self, hours: u32) {
+        self.reply_hours.push(hours);
+        if self.reply_hours.len() > REPLY_TIMES_KEPT {
+            self.reply_hours.remove(0);
+        }
+        self.unanswered = 0;
+    }
+
+    /// « Répond en général sous N jours »: the median first reply, in whole
+    /// days rounded up (at least 1), once there are enough.
+    pub fn reply_days(&self) -> Option<u32> {
+        if self.reply_hours.len() < REPLIES_BEFORE_SHOWN {
+            return None;
+        }
+        let mut hours = self.reply_hours.clone();
+        hours.sort_unstable();
+        let middle = hours.len() / 2;
+        let median = if hours.len().is_multiple_of(2) {
+            (hours[middle - 1] + hours[middle]).div_ceil(2)
+        } else {
+            hours[middle]
+        };
+        Some(median.div_ceil(24).max(1))
+    }
 }
 
 /// The fields anyone may see: what `export --public` and the open data contain.
@@ -270,5 +335,42 @@ impl Offer {
             updated: self.updated,
             expires: self.expires,
         }
+    }
+}
+
+#[cfg(test)]
+mod followup_tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_time_shows_once_three_conversations_were_answered() {
+        let mut followup = Followup::default();
+        followup.answered(5);
+        followup.answered(70);
+        assert_eq!(followup.reply_days(), None);
+        followup.answered(30);
+        // Median of 5, 30 and 70 hours: 30 hours, within 2 days.
+        assert_eq!(followup.reply_days(), Some(2));
+        followup.answered(1);
+        // Median of 1, 5, 30, 70: 17.5 hours, within a day.
+        assert_eq!(followup.reply_days(), Some(1));
+    }
+
+    #[test]
+    fn an_answer_ends_a_run_of_unanswered_conversations_and_only_the_latest_count() {
+        let mut followup = Followup {
+            unanswered: 2,
+            ..Followup::default()
+        };
+        for _ in 0..REPLY_TIMES_KEPT {
+            followup.answered(200);
+        }
+        assert_eq!(followup.unanswered, 0);
+        assert_eq!(followup.reply_days(), Some(9));
+        for _ in 0..REPLY_TIMES_KEPT {
+            followup.answered(10);
+        }
+        assert_eq!(followup.reply_hours.len(), REPLY_TIMES_KEPT);
+        assert_eq!(followup.reply_days(), Some(1));
     }
 }

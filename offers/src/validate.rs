@@ -11,7 +11,7 @@ use ulid::Ulid;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::communes::geography;
-use crate::model::{AuthorKind, Engagement, Kind, Offer, Status};
+use crate::model::{AuthorKind, Engagement, Followup, Kind, Offer, Status};
 
 pub const TITLE_CHARS: (usize, usize) = (10, 120);
 pub const AUTHOR_NAME_CHARS: (usize, usize) = (2, 80);
@@ -625,6 +625,7 @@ impl Draft {
             version: 1,
             token_version: 0,
             hidden: None,
+            followup: Followup::default(),
         }
     }
 }

@@ -27,6 +27,19 @@ pub struct SiteView<'a> {
     pub name: &'a str,
     pub base_url: &'a str,
     pub language: &'a str,
+    /// Replies go through the two-way relay (a `reply_domain` is set).
+    pub relay: bool,
+}
+
+impl<'a> SiteView<'a> {
+    pub fn of(config: &'a SiteConfig) -> Self {
+        SiteView {
+            name: &config.name,
+            base_url: &config.base_url,
+            language: &config.language,
+            relay: config.reply_domain.is_some(),
+        }
+    }
 }
 
 pub struct RenderEnv<'a> {
