@@ -872,6 +872,21 @@ fn a_poster_and_a_visitor_write_to_each_other_through_the_relay() {
         "",
     );
     assert_eq!(smtp_send(inbound, poster, &poster_writes_to, &answer), "OK");
+    // Held until the visitor proves the address is theirs (anyone can type
+    // one): the link of their copy, then its button.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        mails_in(&inbox, 4).len(),
+        4,
+        "nothing sent before the proof"
+    );
+    let copy = mails_in(&inbox, 4)
+        .into_iter()
+        .find(|mail| mail.contains(&format!("To: {visitor}")))
+        .expect("the visitor's copy");
+    let confirm = link_in(&copy, &format!("{base}/api/conversations/confirm?token="));
+    let (status, _, _) = post(&confirm, &base, "");
+    assert_eq!(status, 200);
     let all = mails_in(&inbox, 5);
     let to_visitor = all
         .iter()

@@ -6,8 +6,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use offers::Offer;
 use offers::validate::{FieldError, validate_contact};
+use offers::{Offer, Ulid};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -82,8 +82,8 @@ pub(crate) async fn post_contact(
         tracing::info!(offer = %offer.id, "message from a blocked visitor dropped");
         return Ok(sent);
     }
-    let (reply_to, links) = match open_conversation(state, &offer, &message).await? {
-        Some((reply_to, links)) => (reply_to, Some(links)),
+    let (reply_to, links, conversation) = match open_conversation(state, &offer, &message).await? {
+        Some((reply_to, links, id)) => (reply_to, Some(links), Some(id)),
         None => (
             Mailbox::new(
                 Some(message.name.clone()),
@@ -92,6 +92,7 @@ pub(crate) async fn post_contact(
                     .parse()
                     .map_err(|_| AppError::BadRequest("Adresse électronique invalide."))?,
             ),
+            None,
             None,
         ),
     };
@@ -114,20 +115,26 @@ pub(crate) async fn post_contact(
                 ..relayed
             }
         });
-    send(state, relayed).await?;
+    if let Err(error) = send(state, relayed).await {
+        // Nothing left: no conversation waits for an answer that cannot come.
+        if let Some(conversation) = conversation {
+            let _ = state.store.delete_conversation(conversation).await;
+        }
+        return Err(error);
+    }
     tracing::info!(offer = %offer.id, "contact message relayed");
-    send_copy(state, &message.email, &offer).await;
+    send_copy(state, &message.email, &offer, conversation).await;
     Ok(sent)
 }
 
 /// With a reply domain, the conversation the message opens: the address the
-/// poster answers to (showing the visitor's name) and the poster's links to
-/// close or block it.
+/// poster answers to (showing the visitor's name), the poster's links to
+/// close or block it, and its id.
 async fn open_conversation(
     state: &AppState,
     offer: &Offer,
     message: &ContactMessage,
-) -> Result<Option<(Mailbox, ConversationLinks)>, AppError> {
+) -> Result<Option<(Mailbox, ConversationLinks, Ulid)>, AppError> {
     if state.site().config.reply_domain.is_none() {
         return Ok(None);
     }
@@ -142,14 +149,16 @@ async fn open_conversation(
     Ok(Some((
         reply_to,
         conversation_links(state, conversation.id, Side::Poster),
+        conversation.id,
     )))
 }
 
 /// The visitor's trace of what they sent: which offer, when — not the text nor
 /// the name, which anyone can type (with someone else's address, the copy would
-/// carry their words to a stranger from the platform). A few a day per address;
-/// a failure is only logged: the message left.
-async fn send_copy(state: &AppState, visitor: &str, offer: &Offer) {
+/// carry their words to a stranger from the platform). With the relay, it holds
+/// the link that proves the address is the visitor's: the poster's replies wait
+/// for it. A few a day per address; a failure is only logged: the message left.
+async fn send_copy(state: &AppState, visitor: &str, offer: &Offer, conversation: Option<Ulid>) {
     if limits::count(
         state,
         &limits::MESSAGE_COPIES_PER_ADDRESS,
@@ -164,6 +173,8 @@ async fn send_copy(state: &AppState, visitor: &str, offer: &Offer) {
         "offer": { "title": offer.title, "author_name": offer.author_name },
         "offer_url": format!("{}/annonces/{}/", state.base_url(), offer.id),
         "date": generator::french::date(state.now().date_naive()),
+        // With the relay, the proof that the address is the visitor's.
+        "confirm_url": conversation.map(|id| conversation_links(state, id, Side::Visitor).confirm),
         "moderation_email": state.site().config.moderation_email,
     });
     let subject = format!("Votre message à propos de « {} » est parti", offer.title);

@@ -1,26 +1,30 @@
 //! The links at the foot of every relayed mail: close the conversation, or
-//! close it and block the other side. Opened, they show one button; its POST
-//! acts, from the site's own page.
+//! close it and block the other side; and the visitor's link that confirms
+//! their address, after which the poster's replies reach them. Opened, they
+//! show one button; its POST acts, from the site's own page.
 
 use axum::extract::State;
 use axum::response::Response;
 use chrono::Duration;
 use offers::Ulid;
 use offers::conversations::{Conversation, Side};
+use store::StoreError;
 
 use crate::error::AppError;
 use crate::extract::{Link, LinkTarget};
 use crate::limits;
 use crate::pages::{self, Button};
-use crate::relay::BLOCK_DAYS;
+use crate::relay::{BLOCK_DAYS, Recipient, ReplyAddress, pass_on};
 use crate::signed_links::signed;
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
-/// The two links of one side of a conversation.
+/// The links of one side of a conversation (`confirm`: the visitor's, in
+/// their copy of the first message).
 pub(crate) struct ConversationLinks {
     pub close: String,
     pub block: String,
+    pub confirm: String,
 }
 
 /// The links `side` finds in the mails it receives; they live as long as the
@@ -32,6 +36,7 @@ pub(crate) fn conversation_links(state: &AppState, id: Ulid, side: Side) -> Conv
     ConversationLinks {
         close: link("/api/conversations/close"),
         block: link("/api/conversations/block"),
+        confirm: link("/api/conversations/confirm"),
     }
 }
 
@@ -112,6 +117,101 @@ pub(crate) async fn close_page(
             link: None,
         },
     )
+}
+
+/// `GET /api/conversations/confirm?token=…`: one button; nothing changes.
+pub(crate) async fn confirm_page(
+    State(state): State<AppState>,
+    Link { token, target }: Link<ConversationLink>,
+) -> Result<Response, AppError> {
+    visitors_only(&target)?;
+    pages::button(
+        &state,
+        &Button {
+            title: "Recevoir les réponses",
+            paragraphs: &[
+                &target.about(),
+                "Confirmez que cette adresse est la vôtre : les réponses de la personne qui a publié l'annonce vous parviendront alors par Entraide, sans qu'elle voie votre adresse.",
+            ],
+            action: &format!("/api/conversations/confirm?token={token}"),
+            label: "C'est mon adresse",
+            link: None,
+        },
+    )
+}
+
+/// `POST /api/conversations/confirm?token=…`: the visitor's address is
+/// theirs; the replies held meanwhile leave.
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    Link { target, .. }: Link<ConversationLink>,
+) -> Result<Response, AppError> {
+    visitors_only(&target)?;
+    let mut conversation = target.conversation;
+    let held = loop {
+        let held = std::mem::take(&mut conversation.held);
+        conversation.visitor_confirmed = true;
+        match state.store.update_conversation(&conversation).await {
+            Err(StoreError::VersionConflict { .. }) => {
+                conversation = state
+                    .store
+                    .get_conversation(conversation.id)
+                    .await
+                    .map_err(AppError::internal)?
+                    .ok_or(AppError::BadLink(Purpose::Conversation))?;
+            }
+            Err(error) => return Err(AppError::internal(error)),
+            Ok(stored) => {
+                conversation = stored;
+                break held;
+            }
+        }
+    };
+    let offer = state
+        .store
+        .get(conversation.offer)
+        .await
+        .map_err(AppError::internal)?;
+    let mut sent = 0;
+    if let Some(offer) = offer {
+        let to = Recipient {
+            address: ReplyAddress {
+                conversation: conversation.id,
+                writer: Side::Poster,
+            },
+            conversation,
+            offer,
+        };
+        for message in &held {
+            match pass_on(&state, &to, message).await {
+                Ok(()) => sent += 1,
+                Err(error) => tracing::error!("held reply not sent: {error}"),
+            }
+        }
+    }
+    let waiting = match sent {
+        0 => "Pas encore de réponse : elle vous parviendra dès qu'elle sera écrite.".to_owned(),
+        1 => "Une réponse vous attendait : elle vient de partir vers votre messagerie.".to_owned(),
+        n => format!(
+            "{n} réponses vous attendaient : elles viennent de partir vers votre messagerie."
+        ),
+    };
+    pages::message(
+        &state,
+        "Adresse confirmée",
+        "/api/conversations/confirm",
+        &[&waiting],
+        Some(("Retour à l'accueil", "/")),
+    )
+}
+
+/// A link only the visitor's side holds.
+fn visitors_only(target: &ConversationLink) -> Result<(), AppError> {
+    if target.side == Side::Visitor {
+        Ok(())
+    } else {
+        Err(AppError::BadLink(Purpose::Conversation))
+    }
 }
 
 /// `GET /api/conversations/block?token=…`: one button; nothing changes.
@@ -204,12 +304,22 @@ async fn end(
     blocked: bool,
 ) -> Result<Response, AppError> {
     let mut conversation = target.conversation;
-    conversation.close(target.side, blocked, state.now());
-    state
-        .store
-        .update_conversation(&conversation)
-        .await
-        .map_err(AppError::internal)?;
+    // A message relayed meanwhile wrote it: close what is stored now.
+    for _ in 0..3 {
+        conversation.close(target.side, blocked, state.now());
+        match state.store.update_conversation(&conversation).await {
+            Err(StoreError::VersionConflict { .. }) => {
+                conversation = state
+                    .store
+                    .get_conversation(conversation.id)
+                    .await
+                    .map_err(AppError::internal)?
+                    .ok_or(AppError::BadLink(Purpose::Conversation))?;
+            }
+            Err(error) => return Err(AppError::internal(error)),
+            Ok(_) => break,
+        }
+    }
     tracing::info!(conversation = %conversation.id, blocked, "conversation closed");
     pages::message(
         state,

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use offers::conversations::Conversation;
+use offers::validate::expiry;
 use offers::{Offer, Status};
 use serde_json::json;
 
@@ -73,9 +74,12 @@ async fn may_write_to(state: &AppState, address: &str) -> Result<bool, AppError>
     Ok(!refused)
 }
 
-/// Whether the « still needed? » mail of this offer's period is due.
-fn reminder_due(offer: &Offer, now: DateTime<Utc>) -> bool {
+/// Whether the « still needed? » mail of this offer's period is due. An offer
+/// that renewing could not keep longer (it ends at its own end date) is not
+/// asked.
+fn reminder_due(offer: &Offer, now: DateTime<Utc>, lifetime_days: i64) -> bool {
     offer.status == Status::Published
+        && expiry(now, offer.end, lifetime_days) > offer.expires
         && offer.expires - Duration::days(REMIND_DAYS_BEFORE) <= now
         && now < offer.expires
         && offer.followup.reminded_for != Some(offer.expires)
@@ -92,7 +96,11 @@ async fn remind_expiring(
         .list(Some(Status::Published))
         .await
         .map_err(AppError::internal)?;
-    for offer in offers.iter().filter(|offer| reminder_due(offer, now)) {
+    let lifetime = state.site().config.offer_lifetime_days;
+    for offer in offers
+        .iter()
+        .filter(|offer| reminder_due(offer, now, lifetime))
+    {
         if !may_write_to(state, &offer.email).await? {
             continue;
         }
@@ -118,10 +126,13 @@ async fn remind_expiring(
         .await
         {
             let expires = offer.expires;
-            change_followup(state, offer.id, |followup| {
+            let recorded = change_followup(state, offer.id, |followup| {
                 followup.reminded_for = Some(expires);
             })
-            .await?;
+            .await;
+            if let Err(error) = recorded {
+                tracing::error!("still-needed mail sent but not recorded: {error}");
+            }
             followed.reminded += 1;
         }
     }
@@ -197,7 +208,11 @@ async fn count_unanswered(
         )
         .await
         {
-            change_followup(state, offer.id, |followup| followup.unanswered = 0).await?;
+            if let Err(error) =
+                change_followup(state, offer.id, |followup| followup.unanswered = 0).await
+            {
+                tracing::error!("reminder of unanswered messages sent but not recorded: {error}");
+            }
             followed.nudged += 1;
         }
     }

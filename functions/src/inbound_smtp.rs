@@ -2,22 +2,20 @@
 //! small SMTP server. smtp-proto parses the protocol; this loop refuses at RCPT
 //! time every address that is not an open conversation, caps the message's
 //! size, its recipients, the connections and their idle time, and hands each
-//! accepted mail to the relay. It is meant to sit behind a standard MTA (or to
-//! be the MX itself on a small server): no TLS, no AUTH, nothing relayed
+//! accepted mail to the relay. It is meant to sit behind a standard MTA, which
+//! speaks to the world (TLS, DMARC): no TLS, no AUTH here, nothing relayed
 //! elsewhere than the conversations.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
-use smtp_proto::{
-    EXT_8BIT_MIME, EXT_ENHANCED_STATUS_CODES, EXT_SIZE, EhloResponse, Request, Response,
-};
+use smtp_proto::{Request, Response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use crate::relay::{self, Recipient, Refusal, Relayed};
+use crate::relay::{self, Refusal, Relayed};
 use crate::state::AppState;
 
 /// The largest mail taken in, attachments included (they are dropped, the
@@ -25,18 +23,30 @@ use crate::state::AppState;
 pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 /// Recipients of one mail.
 const MAX_RECIPIENTS: usize = 10;
-/// Connections served at once; the next ones are told to come back.
-const MAX_CONNECTIONS: usize = 64;
-/// Silence after which a connection is closed.
+/// Connections served at once (each may hold a mail of `MAX_MESSAGE_BYTES`);
+/// the next ones are told to come back.
+const MAX_CONNECTIONS: usize = 16;
+/// Silence after which a connection is closed, reading or writing.
 const IDLE: Duration = Duration::from_secs(60);
+/// The longest a connection lives, however it trickles.
+const SESSION: Duration = Duration::from_secs(600);
 /// Commands refused in one connection before it is closed.
 const MAX_ERRORS: usize = 10;
 
 /// Serves SMTP on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+pub async fn serve(listener: TcpListener, state: AppState) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let (mut socket, _) = listener.accept().await?;
+        let mut socket = match listener.accept().await {
+            Ok((socket, _)) => socket,
+            // Out of file descriptors, a connection reset before it was
+            // taken…: the server goes on, after a breath.
+            Err(error) => {
+                tracing::warn!("inbound SMTP connection not accepted: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
             let busy = reply(421, [4, 3, 2], "Trop de connexions : reessayez plus tard.");
             let _ = socket.write_all(&busy).await;
@@ -65,11 +75,20 @@ fn refused(refusal: &Refusal) -> Vec<u8> {
     reply(code, status, &text)
 }
 
-/// One mail's envelope.
+/// One mail's envelope; the recipients as accepted at RCPT time, looked up
+/// again once the mail is in (a conversation may close meanwhile).
 #[derive(Default)]
 struct Envelope {
     sender: Option<String>,
-    recipients: Vec<Recipient>,
+    recipients: Vec<String>,
+}
+
+/// Writes an answer, within the idle delay: a client that stops reading is
+/// let go.
+async fn answer(socket: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::time::timeout(IDLE, socket.write_all(bytes))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))?
 }
 
 /// The body being received, and whether it already passed the cap.
@@ -86,19 +105,20 @@ async fn session(mut socket: TcpStream, state: &AppState) -> std::io::Result<()>
         .reply_domain
         .clone()
         .unwrap_or_else(|| "localhost".into());
-    socket
-        .write_all(&reply(220, [2, 0, 0], &format!("{hostname} pret")))
-        .await?;
+    // The greeting names the server first (no enhanced status there).
+    answer(&mut socket, format!("220 {hostname} ESMTP\r\n").as_bytes()).await?;
+    let ends = tokio::time::Instant::now() + SESSION;
     let mut requests = RequestReceiver::default();
     let mut envelope = Envelope::default();
     let mut incoming: Option<Incoming> = None;
     let mut errors = 0;
     let mut buffer = vec![0; 16 * 1024];
     loop {
-        let read = tokio::time::timeout(IDLE, socket.read(&mut buffer)).await;
+        let wait = IDLE.min(ends.saturating_duration_since(tokio::time::Instant::now()));
+        let read = tokio::time::timeout(wait, socket.read(&mut buffer)).await;
         let Ok(read) = read else {
             let bye = reply(421, [4, 4, 2], "Delai depasse.");
-            return socket.write_all(&bye).await;
+            return answer(&mut socket, &bye).await;
         };
         let read = read?;
         if read == 0 {
@@ -113,14 +133,14 @@ async fn session(mut socket: TcpStream, state: &AppState) -> std::io::Result<()>
                     body.message.clear();
                 }
                 if done {
-                    let answer = match incoming.take() {
+                    let reply_bytes = match incoming.take() {
                         Some(body) if !body.too_big => {
                             deliver(state, &envelope, &body.message).await
                         }
                         _ => refused(&Refusal::TooLong),
                     };
                     envelope = Envelope::default();
-                    socket.write_all(&answer).await?;
+                    answer(&mut socket, &reply_bytes).await?;
                 }
                 continue;
             }
@@ -129,7 +149,7 @@ async fn session(mut socket: TcpStream, state: &AppState) -> std::io::Result<()>
                 Err(smtp_proto::Error::NeedsMoreData { .. }) => break,
                 Err(error) => {
                     errors += 1;
-                    let answer = match error {
+                    let refusal = match error {
                         smtp_proto::Error::ResponseTooLong => {
                             reply(500, [5, 5, 2], "Ligne trop longue.")
                         }
@@ -138,16 +158,16 @@ async fn session(mut socket: TcpStream, state: &AppState) -> std::io::Result<()>
                         }
                         _ => reply(501, [5, 5, 4], "Syntaxe incorrecte."),
                     };
-                    socket.write_all(&answer).await?;
+                    answer(&mut socket, &refusal).await?;
                     if errors >= MAX_ERRORS {
                         return Ok(());
                     }
                     continue;
                 }
             };
-            let answer = match request {
+            let response = match request {
                 Request::Quit => {
-                    return socket.write_all(&reply(221, [2, 0, 0], "Au revoir.")).await;
+                    return answer(&mut socket, &reply(221, [2, 0, 0], "Au revoir.")).await;
                 }
                 Request::Data if envelope.recipients.is_empty() => {
                     reply(503, [5, 5, 1], "Aucun destinataire accepte.")
@@ -166,7 +186,7 @@ async fn session(mut socket: TcpStream, state: &AppState) -> std::io::Result<()>
                 }
                 request => command(state, request, &hostname, &mut envelope).await,
             };
-            socket.write_all(&answer).await?;
+            answer(&mut socket, &response).await?;
         }
     }
 }
@@ -181,12 +201,10 @@ async fn command(
     match request {
         Request::Ehlo { .. } => {
             *envelope = Envelope::default();
-            let mut ehlo = EhloResponse::new(hostname);
-            ehlo.capabilities = EXT_SIZE | EXT_8BIT_MIME | EXT_ENHANCED_STATUS_CODES;
-            ehlo.size = MAX_MESSAGE_BYTES;
-            let mut out = Vec::new();
-            let _ = ehlo.write(&mut out);
-            out
+            format!(
+                "250-{hostname}\r\n250-SIZE {MAX_MESSAGE_BYTES}\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n"
+            )
+            .into_bytes()
         }
         Request::Helo { .. } => {
             *envelope = Envelope::default();
@@ -207,8 +225,12 @@ async fn command(
             reply(452, [4, 5, 3], "Trop de destinataires.")
         }
         Request::Rcpt { to } => match relay::recipient(state, &to.address).await {
-            Ok(recipient) => {
-                envelope.recipients.push(recipient);
+            Ok(_) => {
+                // The same address twice gets the mail once.
+                let address = to.address.to_ascii_lowercase();
+                if !envelope.recipients.contains(&address) {
+                    envelope.recipients.push(address);
+                }
                 reply(250, [2, 1, 5], "Destinataire accepte.")
             }
             Err(refusal) => refused(&refusal),
@@ -228,11 +250,15 @@ async fn deliver(state: &AppState, envelope: &Envelope, message: &[u8]) -> Vec<u
     let sender = envelope.sender.as_deref().unwrap_or_default();
     let mut refusal = None;
     let mut accepted = false;
-    for recipient in &envelope.recipients {
-        match relay::relay(state, recipient, sender, message).await {
-            Ok(Relayed::Sent | Relayed::Automatic) => accepted = true,
+    for address in &envelope.recipients {
+        let relayed = match relay::recipient(state, address).await {
+            Ok(recipient) => relay::relay(state, &recipient, sender, message).await,
+            Err(error) => Err(error),
+        };
+        match relayed {
+            Ok(Relayed::Sent | Relayed::Held | Relayed::Automatic) => accepted = true,
             Err(error) => {
-                tracing::info!(conversation = %recipient.conversation.id, "relay refused: {error}");
+                tracing::info!("relay refused: {error}");
                 refusal.get_or_insert(error);
             }
         }

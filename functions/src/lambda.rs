@@ -21,10 +21,9 @@ pub use generator::lambda_env::{Error, site_from_env, variable};
 
 /// The state of a Lambda of this crate, from its environment: `ENTRAIDE_SITE`,
 /// `ENTRAIDE_BASE_URL`, `ENTRAIDE_STORE`, `ENTRAIDE_SECRET` (at least 32
-/// characters), `ENTRAIDE_MAIL`, `ENTRAIDE_MAIL_FROM` (optional: the sender,
-/// instead of `mail_from` in site.toml) and `ENTRAIDE_REPLY_DOMAIN` (optional:
-/// the relay's domain, instead of `reply_domain`; empty for none). Rebuilds are
-/// the stream's.
+/// characters), `ENTRAIDE_MAIL`, and `ENTRAIDE_MAIL_FROM` (optional: the
+/// sender, instead of `mail_from` in site.toml); `ENTRAIDE_REPLY_DOMAIN` is
+/// read with the site (`site_from_env`). Rebuilds are the stream's.
 pub async fn state_from_env() -> Result<AppState, Error> {
     let mut site = site_from_env()?;
     let secret = variable("ENTRAIDE_SECRET")?;
@@ -33,9 +32,6 @@ pub async fn state_from_env() -> Result<AppState, Error> {
     }
     if let Ok(from) = std::env::var("ENTRAIDE_MAIL_FROM") {
         site.config.mail_from = from;
-    }
-    if let Ok(domain) = std::env::var("ENTRAIDE_REPLY_DOMAIN") {
-        site.config.reply_domain = Some(domain).filter(|domain| !domain.is_empty());
     }
     let from: Mailbox = site.config.mail_from.parse()?;
     Ok(AppState {

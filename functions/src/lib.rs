@@ -175,6 +175,10 @@ pub fn app(state: AppState, out: PathBuf) -> Router {
             get(conversations_api::close_page).post(conversations_api::close),
         )
         .route(
+            "/api/conversations/confirm",
+            get(conversations_api::confirm_page).post(conversations_api::confirm),
+        )
+        .route(
             "/api/conversations/block",
             get(conversations_api::block_page).post(conversations_api::block),
         )

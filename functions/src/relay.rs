@@ -6,11 +6,11 @@
 //! look the address up with [`recipient`], then hand the mail to [`relay`].
 
 use mail_parser::{Message, MessageParser, MimeHeaders};
-use offers::conversations::{Conversation, Side};
+use offers::conversations::{Conversation, HeldMessage, Side};
 use offers::{Offer, Status, Ulid};
 use serde_json::json;
 
-use crate::conversations_api::conversation_links;
+use crate::conversations_api::{conversation_links, is_blocked};
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
 use crate::offers_store::change_followup;
@@ -215,6 +215,8 @@ pub async fn recipient(state: &AppState, address: &str) -> Result<Recipient, Ref
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relayed {
     Sent,
+    /// A poster's reply kept until the visitor confirms their address.
+    Held,
     /// An automatic reply or a bounce: accepted, and dropped.
     Automatic,
 }
@@ -235,6 +237,12 @@ pub async fn relay(
         return Ok(Relayed::Automatic);
     }
     let (writer_address, reader_address) = to.addresses();
+    // A blocked visitor's other conversations with that poster end too.
+    if to.address.writer == Side::Visitor
+        && is_blocked(state, &to.offer.email, &to.conversation.visitor_email).await
+    {
+        return Err(Refusal::Closed);
+    }
     let from = message
         .from()
         .and_then(|from| from.first())
@@ -243,7 +251,10 @@ pub async fn relay(
     if limits::mailbox(from) != limits::mailbox(writer_address) {
         return Err(Refusal::NotAParty);
     }
-    let text = text_of(&message);
+    let text = masked(
+        &without_private_links(&text_of(&message), &state.base_url()),
+        &[writer_address, reader_address],
+    );
     if text.len() > state.site().config.relay_max_bytes {
         return Err(Refusal::TooLong);
     }
@@ -261,6 +272,40 @@ pub async fn relay(
             .await
             .map_err(|_| Refusal::TooMany)?;
     }
+    let subject = masked(
+        &subject_of(&message, &to.offer),
+        &[writer_address, reader_address],
+    );
+    let outgoing = HeldMessage {
+        subject,
+        text,
+        attachments: message.attachment_count(),
+    };
+    let writer = to.address.writer;
+    let relayed = if writer == Side::Poster && !to.conversation.visitor_confirmed {
+        hold(state, to.conversation.id, outgoing).await?;
+        tracing::info!(conversation = %to.conversation.id, "reply held until the visitor confirms");
+        Relayed::Held
+    } else {
+        pass_on(state, to, &outgoing).await?;
+        tracing::info!(conversation = %to.conversation.id, "message relayed");
+        Relayed::Sent
+    };
+    record(state, to.conversation.id, writer).await;
+    if message.attachment_count() > 0 {
+        tell_attachments_dropped(state, to, writer_address).await;
+    }
+    Ok(relayed)
+}
+
+/// Sends a message of the writer of `to` to the other side, from the
+/// platform, answering to the other side's own address.
+pub(crate) async fn pass_on(
+    state: &AppState,
+    to: &Recipient,
+    message: &HeldMessage,
+) -> Result<(), Refusal> {
+    let (_, reader_address) = to.addresses();
     let writer = to.address.writer;
     let reader = writer.other();
     let writer_name = to.name_of(writer);
@@ -270,15 +315,20 @@ pub async fn relay(
         "reader": to.name_of(reader),
         "offer": { "title": to.offer.title },
         "offer_url": format!("{}/annonces/{}/", state.base_url(), to.offer.id),
-        "text": text,
-        "attachments": message.attachment_count(),
+        "text": message.text,
+        "attachments": message.attachments,
         "close_url": links.close,
         "block_url": links.block,
     });
-    let subject = subject_of(&message, &to.offer);
     let site = state.site();
-    let mail =
-        Outgoing::themed(&site, "relay", reader_address, subject, &context).map_err(unavailable)?;
+    let mail = Outgoing::themed(
+        &site,
+        "relay",
+        reader_address,
+        message.subject.clone(),
+        &context,
+    )
+    .map_err(unavailable)?;
     let mail = Outgoing {
         reply_to: reply_mailbox(state, to.conversation.id, reader, writer_name),
         sender_name: Some(format!("{writer_name} via {}", site.config.name)),
@@ -286,13 +336,30 @@ pub async fn relay(
         automatic: false,
         ..mail
     };
-    state.mailer.send(mail).await.map_err(unavailable)?;
-    record(state, to.conversation.id, writer).await;
-    tracing::info!(conversation = %to.conversation.id, "message relayed");
-    if message.attachment_count() > 0 {
-        tell_attachments_dropped(state, to, writer_address).await;
+    state.mailer.send(mail).await.map_err(unavailable)
+}
+
+/// Keeps a poster's reply in the conversation until the visitor confirms.
+async fn hold(state: &AppState, id: Ulid, message: HeldMessage) -> Result<(), Refusal> {
+    for _ in 0..3 {
+        let mut conversation = state
+            .store
+            .get_conversation(id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(Refusal::Closed)?;
+        if !conversation.hold(message.clone()) {
+            return Err(Refusal::TooMany);
+        }
+        match state.store.update_conversation(&conversation).await {
+            Err(store::StoreError::VersionConflict { .. }) => {}
+            Err(error) => return Err(unavailable(error)),
+            Ok(_) => return Ok(()),
+        }
     }
-    Ok(Relayed::Sent)
+    Err(Refusal::Unavailable(
+        "the conversation kept changing".into(),
+    ))
 }
 
 /// Counts the message in the conversation, and a poster's first reply on the
@@ -396,6 +463,51 @@ fn subject_of(message: &Message, offer: &Offer) -> String {
     }
 }
 
+/// `text` with the two parties' addresses masked, whatever their case: a mail
+/// client's quote header (« À : … ») or a signature would show them.
+fn masked(text: &str, addresses: &[&str]) -> String {
+    let mut text = text.to_owned();
+    for address in addresses.iter().filter(|address| !address.is_empty()) {
+        let wanted = address.as_bytes();
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let (mut rest, mut at) = (0, 0);
+        // ASCII bytes never stand inside a multi-byte character: a match of
+        // an ASCII address starts and ends on character boundaries.
+        while at + wanted.len() <= bytes.len() {
+            if address.is_ascii() && bytes[at..at + wanted.len()].eq_ignore_ascii_case(wanted) {
+                out.push_str(&text[rest..at]);
+                out.push_str("[adresse masquée]");
+                at += wanted.len();
+                rest = at;
+            } else {
+                at += 1;
+            }
+        }
+        out.push_str(&text[rest..]);
+        text = out;
+    }
+    text
+}
+
+/// `text` with the platform's private links taken out: a reply quoting the
+/// mail it answers carries the links of its reader (close, block), which are
+/// not for the other side.
+fn without_private_links(text: &str, base_url: &str) -> String {
+    let private = format!("{base_url}/api/");
+    text.split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let trimmed = word.trim_start_matches(['<', '(', '"', '[', '>']);
+            if trimmed.starts_with(&private) {
+                let end = &word[word.trim_end().len()..];
+                format!("[lien retiré]{end}")
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
 /// The message's text parts (an HTML-only message made text), joined, with
 /// Unix line ends.
 fn text_of(message: &Message) -> String {
@@ -458,4 +570,28 @@ pub fn is_automatic(message: &Message, envelope_sender: &str) -> bool {
         .iter()
         .any(|start| subject.starts_with(start));
     bounce || auto_submitted || precedence || flagged || list || report || vacation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{masked, without_private_links};
+
+    #[test]
+    fn the_parties_addresses_are_masked_whatever_their_case() {
+        let text = "Merci.\n\nDe : Léa <Lea.Martin@Exemple.org>\nÀ : poster@exemple.org\nlea.martin@exemple.org écrit";
+        assert_eq!(
+            masked(text, &["lea.martin@exemple.org", "poster@exemple.org"]),
+            "Merci.\n\nDe : Léa <[adresse masquée]>\nÀ : [adresse masquée]\n[adresse masquée] écrit"
+        );
+    }
+
+    #[test]
+    fn a_quoted_private_link_does_not_reach_the_other_side() {
+        let text = "Merci !\n\n> Clore : https://entraide.example/api/conversations/close?token=abc\n> <https://entraide.example/api/conversations/block?token=def>\nVoir https://entraide.example/annonces/01X/ demain.";
+        let cleaned = without_private_links(text, "https://entraide.example");
+        assert_eq!(
+            cleaned,
+            "Merci !\n\n> Clore : [lien retiré]\n> [lien retiré]\nVoir https://entraide.example/annonces/01X/ demain."
+        );
+    }
 }

@@ -115,6 +115,74 @@ async fn the_posters_reply_reaches_the_visitor_from_the_platform_and_back() {
 }
 
 #[tokio::test]
+async fn a_reply_waits_until_the_visitor_proves_the_address_is_theirs() {
+    let (h, offer) = with_offer().await;
+    let conversation = contact(&h, &offer).await;
+    let copy = h.mails().pop().unwrap();
+    assert!(copy.contains(&format!("To: {VISITOR}")), "{copy}");
+    let to_poster = h.mails()[0].clone();
+    h.outbox.lock().unwrap().clear();
+    let to = address(&h, &conversation, Side::Poster);
+    // Anyone could have typed that address: nothing is sent to it yet.
+    for fixture in ["plain.eml", "quoted_printable.eml"] {
+        assert_eq!(
+            relay_fixture(&h, &to, fixture, POSTER).await,
+            Ok(Relayed::Held)
+        );
+    }
+    assert!(h.mails().is_empty(), "{:?}", h.mails());
+    let stored = h
+        .store
+        .get_conversation(conversation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.held.len(), 2);
+    assert_eq!(stored.first_reply, Some(clock()), "the poster did answer");
+
+    // The visitor's link shows a button; its POST confirms and sends them.
+    let confirm = link_in(&copy, "/api/conversations/confirm?token=");
+    let page = h
+        .send(
+            axum::http::Request::get(confirm.as_str())
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(text(page).await.contains("C&#x27;est mon adresse"));
+    assert!(h.mails().is_empty());
+    common::relay::confirm_from(&h, &copy).await;
+    let mails = h.mails();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(
+        mails
+            .iter()
+            .all(|mail| mail.contains(&format!("To: {VISITOR}")))
+    );
+    assert!(decoded_text(&mails[1]).contains("deux bénévoles"));
+    let stored = h
+        .store
+        .get_conversation(conversation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.visitor_confirmed && stored.held.is_empty(),
+        "nothing kept once sent"
+    );
+
+    // Now the replies go at once.
+    let poster_mail = relay_fixture(&h, &to, "plain.eml", POSTER).await;
+    assert_eq!(poster_mail, Ok(Relayed::Sent));
+
+    // The poster's token confirms nothing (only the visitor's side may).
+    let close = link_in(&to_poster, "/api/conversations/close?token=");
+    let forged = close.replace("/close?", "/confirm?");
+    let response = h.send(post_to(&forged, "")).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn can_read_every_kind_of_stored_mail() {
     let (h, _, _, to) = opened().await;
     for (fixture, expected) in [
@@ -313,9 +381,7 @@ async fn contact_again(h: &Harness, offer: &Offer) {
 
 #[tokio::test]
 async fn the_smtp_server_refuses_unknown_addresses_at_rcpt_and_relays_the_rest() {
-    let (h, offer) = with_offer().await;
-    let conversation = contact(&h, &offer).await;
-    h.outbox.lock().unwrap().clear();
+    let (h, _, conversation, _) = opened().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(functions::inbound_smtp::serve(listener, h.state.clone()));

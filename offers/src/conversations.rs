@@ -43,6 +43,21 @@ impl Side {
     }
 }
 
+/// A poster's reply kept until the visitor confirms their address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldMessage {
+    pub subject: String,
+    pub text: String,
+    /// Attachments it had (left behind).
+    pub attachments: usize,
+}
+
+/// Replies held at most, and their bytes at most (a DynamoDB item holds
+/// 400 KB).
+pub const HELD_MESSAGES: usize = 3;
+pub const HELD_BYTES: usize = 300 * 1024;
+
 /// How a conversation ended before its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +86,14 @@ pub struct Conversation {
     pub first_reply: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closure>,
+    /// The visitor proved the address is theirs (the link of their copy):
+    /// until then the poster's replies wait here, never sent to an address
+    /// anyone could have typed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub visitor_confirmed: bool,
+    /// The poster's replies waiting for that proof (erased once relayed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldMessage>,
     /// Counted once among its poster's unanswered conversations.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub counted_unanswered: bool,
@@ -92,6 +115,8 @@ impl Conversation {
             from_poster: 0,
             first_reply: None,
             closed: None,
+            visitor_confirmed: false,
+            held: Vec::new(),
             counted_unanswered: false,
             version: 0,
         }
@@ -117,6 +142,17 @@ impl Conversation {
             }
         }
         self.last_message = now;
+    }
+
+    /// Keeps a reply of the poster until the visitor confirms; `false` when
+    /// too much already waits.
+    pub fn hold(&mut self, message: HeldMessage) -> bool {
+        let bytes: usize = self.held.iter().map(|held| held.text.len()).sum();
+        if self.held.len() >= HELD_MESSAGES || bytes + message.text.len() > HELD_BYTES {
+            return false;
+        }
+        self.held.push(message);
+        true
     }
 
     /// Ends it now, for both sides.

@@ -302,12 +302,7 @@ async fn receive_replies(state: &AppState, address: SocketAddr) -> anyhow::Resul
         .await
         .with_context(|| format!("impossible d'écouter en SMTP sur {address}"))?;
     eprintln!("réponses du relais reçues en SMTP sur {address} (domaine {domain})");
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(error) = functions::inbound_smtp::serve(listener, state).await {
-            tracing::error!("le serveur SMTP entrant s'est arrêté : {error}");
-        }
-    });
+    tokio::spawn(functions::inbound_smtp::serve(listener, state.clone()));
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use offers::conversations::{Conversation, Side};
 use offers::demo::demo_offers;
 use offers::{Offer, Status};
 
-use super::{Harness, clock, harness_with, post_to};
+use super::{Harness, clock, harness_with, link_in, post_to};
 use axum::http::StatusCode;
 
 pub const REPLY_DOMAIN: &str = "reponses.entraide.example";
@@ -76,11 +76,32 @@ pub fn replace(raw: &[u8], what: &[u8], with: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A conversation opened by the visitor, the outbox emptied: the harness, the
-/// offer, the conversation and the address the poster writes to.
+/// The visitor confirms their address from the link of their copy (the
+/// latest mail to them).
+pub async fn confirm_visitor(h: &Harness) {
+    let copy = h
+        .mails()
+        .into_iter()
+        .rfind(|mail| mail.contains(&format!("To: {VISITOR}")))
+        .unwrap();
+    confirm_from(h, &copy).await;
+}
+
+/// The visitor follows the confirmation link of `copy`, and its button.
+pub async fn confirm_from(h: &Harness, copy: &str) {
+    let link = link_in(copy, "/api/conversations/confirm?token=");
+    let response = h.send(post_to(&link, "")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// A conversation opened by the visitor, who confirmed their address, the
+/// outbox emptied: the harness, the offer, the conversation and the address
+/// the poster writes to.
 pub async fn opened() -> (Harness, Offer, Conversation, String) {
     let (h, offer) = with_offer().await;
-    let conversation = contact(&h, &offer).await;
+    let opened = contact(&h, &offer).await;
+    confirm_visitor(&h).await;
+    let conversation = h.store.get_conversation(opened.id).await.unwrap().unwrap();
     h.outbox.lock().unwrap().clear();
     let to = address(&h, &conversation, Side::Poster);
     (h, offer, conversation, to)
