@@ -147,26 +147,12 @@ pub(crate) async fn confirm(
     Link { target, .. }: Link<ConversationLink>,
 ) -> Result<Response, AppError> {
     visitors_only(&target)?;
-    let mut conversation = target.conversation;
-    let held = loop {
-        let held = std::mem::take(&mut conversation.held);
+    let (read, conversation) = rewrite(&state, target.conversation, |conversation| {
+        conversation.held.clear();
         conversation.visitor_confirmed = true;
-        match state.store.update_conversation(&conversation).await {
-            Err(StoreError::VersionConflict { .. }) => {
-                conversation = state
-                    .store
-                    .get_conversation(conversation.id)
-                    .await
-                    .map_err(AppError::internal)?
-                    .ok_or(AppError::BadLink(Purpose::Conversation))?;
-            }
-            Err(error) => return Err(AppError::internal(error)),
-            Ok(stored) => {
-                conversation = stored;
-                break held;
-            }
-        }
-    };
+    })
+    .await?;
+    let held = read.held;
     let offer = state
         .store
         .get(conversation.offer)
@@ -203,6 +189,33 @@ pub(crate) async fn confirm(
         &[&waiting],
         Some(("Retour à l'accueil", "/")),
     )
+}
+
+/// Writes `change` of a conversation; when a relayed message wrote it
+/// meanwhile, changes what is stored now. Returns it as it was read, and as
+/// stored.
+async fn rewrite(
+    state: &AppState,
+    mut conversation: Conversation,
+    change: impl Fn(&mut Conversation),
+) -> Result<(Conversation, Conversation), AppError> {
+    for _ in 0..3 {
+        let mut changed = conversation.clone();
+        change(&mut changed);
+        match state.store.update_conversation(&changed).await {
+            Err(StoreError::VersionConflict { .. }) => {
+                conversation = state
+                    .store
+                    .get_conversation(conversation.id)
+                    .await
+                    .map_err(AppError::internal)?
+                    .ok_or(AppError::BadLink(Purpose::Conversation))?;
+            }
+            Err(error) => return Err(AppError::internal(error)),
+            Ok(stored) => return Ok((conversation, stored)),
+        }
+    }
+    Err(AppError::internal("the conversation kept changing"))
 }
 
 /// A link only the visitor's side holds.
@@ -303,23 +316,11 @@ async fn end(
     target: ConversationLink,
     blocked: bool,
 ) -> Result<Response, AppError> {
-    let mut conversation = target.conversation;
-    // A message relayed meanwhile wrote it: close what is stored now.
-    for _ in 0..3 {
-        conversation.close(target.side, blocked, state.now());
-        match state.store.update_conversation(&conversation).await {
-            Err(StoreError::VersionConflict { .. }) => {
-                conversation = state
-                    .store
-                    .get_conversation(conversation.id)
-                    .await
-                    .map_err(AppError::internal)?
-                    .ok_or(AppError::BadLink(Purpose::Conversation))?;
-            }
-            Err(error) => return Err(AppError::internal(error)),
-            Ok(_) => break,
-        }
-    }
+    let now = state.now();
+    let (_, conversation) = rewrite(state, target.conversation, |conversation| {
+        conversation.close(target.side, blocked, now);
+    })
+    .await?;
     tracing::info!(conversation = %conversation.id, blocked, "conversation closed");
     pages::message(
         state,
