@@ -7,7 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark, like a test
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,12 +17,9 @@ use axum::body::Body;
 use axum::http::{Request, header};
 use chrono::Utc;
 use cpu_time::ProcessTime;
-use functions::client::TrustedProxies;
-use functions::mailer::Mailer;
-use functions::tokens::{Purpose, Secret};
-use functions::{AppState, NoRebuild, app};
-use offers::Status;
-use store::{SqliteStore, Store};
+use functions::tokens::Purpose;
+use functions::{AppState, app};
+use store::Store;
 use tower::ServiceExt;
 
 const ORIGIN: &str = "http://127.0.0.1:8080";
@@ -79,31 +77,13 @@ fn main() {
 type Case = (&'static str, Box<dyn Fn() -> Request<Body>>);
 
 async fn run() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let site = generator::Site::load(&root, &root.join("themes/default")).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).unwrap());
-    let (mailer, outbox) = Mailer::in_memory(
-        "Entraide <ne-pas-repondre@entraide.example>"
-            .parse()
-            .unwrap(),
-    );
-    let state = AppState {
-        store: Arc::clone(&store),
-        site: functions::SiteHandle::new(site),
-        secret: Secret::new("une clé de banc d'essai assez longue"),
-        mailer: Arc::new(mailer),
-        rebuild: Arc::new(NoRebuild),
-        min_fill_seconds: 3,
-        trusted_proxies: TrustedProxies::default(),
-        clock: Utc::now,
-    };
-    let mut offer = offers::demo::demo_offers(1, 2, Utc::now())
-        .unwrap()
-        .remove(0);
-    offer.status = Status::Published;
-    offer.expires = Utc::now() + chrono::Duration::days(30);
-    store.import(std::slice::from_ref(&offer)).await.unwrap();
+    let common::Bench {
+        dir,
+        state,
+        store,
+        outbox,
+        offer,
+    } = common::bench(|_| {}).await;
     let (id, now) = (offer.id, Utc::now().timestamp());
     let manage = state
         .secret

@@ -511,6 +511,17 @@ fn search_url(base: &str, criteria: &Criteria) -> String {
     }
 }
 
+/// Whether `address` refused our mail (a bounce for good, a complaint): the
+/// platform writes to it no more.
+pub(crate) async fn refuses_our_mail(state: &AppState, address: &str) -> Result<bool, AppError> {
+    let mailbox = state.secret.digest(&limits::mailbox(address));
+    state
+        .store
+        .is_marked(&suppressed(&mailbox), "", state.now())
+        .await
+        .map_err(AppError::internal)
+}
+
 /// An address that refused our mail for good, or complained: its alerts are
 /// erased, and no new one is mailed for a year. The mailbox itself counts, not
 /// its `+tag` family: a tagged address that bounces takes nothing from the

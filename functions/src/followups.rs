@@ -14,10 +14,8 @@ use offers::validate::expiry;
 use offers::{Offer, Status};
 use serde_json::json;
 
-use crate::alerts_api::suppressed;
-use crate::alerts_run::Pace;
+use crate::alerts_run::{Pace, refuses_our_mail};
 use crate::error::AppError;
-use crate::limits;
 use crate::mails::render_mail;
 use crate::offers_store::change_followup;
 use crate::signed_links::{manage_link, still_needed_link};
@@ -63,17 +61,6 @@ pub(crate) async fn run_followups(state: &AppState, pace: &mut Pace) -> Result<F
     Ok(followed)
 }
 
-/// Whether the platform may write to `address` (it never refused our mail).
-async fn may_write_to(state: &AppState, address: &str) -> Result<bool, AppError> {
-    let mailbox = state.secret.digest(&limits::mailbox(address));
-    let refused = state
-        .store
-        .is_marked(&suppressed(&mailbox), "", state.now())
-        .await
-        .map_err(AppError::internal)?;
-    Ok(!refused)
-}
-
 /// Whether the « still needed? » mail of this offer's period is due. An offer
 /// that renewing could not keep longer (it ends at its own end date) is not
 /// asked.
@@ -101,7 +88,7 @@ async fn remind_expiring(
         .iter()
         .filter(|offer| reminder_due(offer, now, lifetime))
     {
-        if !may_write_to(state, &offer.email).await? {
+        if refuses_our_mail(state, &offer.email).await? {
             continue;
         }
         if !pace.next().await {
@@ -192,7 +179,7 @@ async fn count_unanswered(
             continue;
         };
         if offer.followup.unanswered < UNANSWERED_IN_A_ROW
-            || !may_write_to(state, &offer.email).await?
+            || refuses_our_mail(state, &offer.email).await?
         {
             continue;
         }

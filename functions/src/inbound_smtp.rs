@@ -52,6 +52,8 @@ pub async fn serve(listener: TcpListener, state: AppState) {
             let _ = socket.write_all(&busy).await;
             continue;
         };
+        // Answers are small and each waits for the client: never held back.
+        let _ = socket.set_nodelay(true);
         let state = state.clone();
         tokio::spawn(async move {
             if let Err(error) = session(socket, &state).await {

@@ -10,6 +10,7 @@ use offers::conversations::{Conversation, HeldMessage, Side};
 use offers::{Offer, Status, Ulid};
 use serde_json::json;
 
+use crate::alerts_run::refuses_our_mail;
 use crate::conversations_api::{conversation_links, is_blocked};
 use crate::limits;
 use crate::mailer::{Mailbox, Outgoing};
@@ -250,6 +251,13 @@ pub async fn relay(
         .unwrap_or_default();
     if limits::mailbox(from) != limits::mailbox(writer_address) {
         return Err(Refusal::NotAParty);
+    }
+    // A reader who refused our mail (a complaint, a dead mailbox) gets no more.
+    if refuses_our_mail(state, reader_address)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(Refusal::Closed);
     }
     let text = masked(
         &without_private_links(&text_of(&message), &state.base_url()),

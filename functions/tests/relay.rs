@@ -288,6 +288,15 @@ async fn errors_on_strangers_forged_addresses_and_overlong_text() {
         Err(Refusal::TooLong)
     );
     assert!(h.mails().is_empty());
+
+    // A reader who refused our mail (a complaint) gets no more of it.
+    functions::alerts_run::suppress(&h.state, VISITOR, clock())
+        .await
+        .unwrap();
+    assert_eq!(
+        relay_fixture(&h, &to, "plain.eml", POSTER).await,
+        Err(Refusal::Closed)
+    );
 }
 
 #[tokio::test]
